@@ -1,0 +1,73 @@
+// SensorConfig: the validated, immutable configuration. YAML never leaves config/: the
+// loader turns it into this struct (collecting every error with file:line:col), and runtime
+// objects are built from it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sensor/decode.h"
+#include "sensor/flow_table.h"
+#include "sensor/tcp_stream.h"
+
+namespace ts::config {
+
+struct CaptureConfig {
+  int snaplen = 65535;
+  bool promiscuous = true;
+  int buffer_size = 64 << 20;  // kernel buffer, bytes
+  std::string bpf;             // empty: everything
+  std::size_t pool_slots = 16384;     // packet pool slots per capture source
+  std::size_t slot_bytes = 2048;      // bytes per slot; larger frames use jumbo slots
+  std::size_t jumbo_slots = 256;      // slots of snaplen (or 65535+) bytes
+  int timeout_ms = 10;                // pcap read timeout (live)
+};
+
+struct OutputsConfig {
+  std::string log_dir = ".";          // -l overrides
+  bool flow_events = false;           // EVE flow events at flow end
+  int stats_interval_s = 8;           // live stats events; 0 disables
+  std::string metrics_listen = "127.0.0.1:9888";  // empty disables the endpoint
+  bool metrics_file = true;           // metrics.prom at the end of an offline run
+};
+
+struct SensorConfig {
+  std::string source;                 // file it was loaded from, or "<built-in default>"
+  int workers = 0;                    // 0: cores - 1, at least 1
+  std::size_t ring_size = 4096;       // packets per capture->worker ring
+  CaptureConfig capture;
+  DecodeConfig decode;
+  std::size_t defrag_memcap = 16u << 20;
+  Nanos defrag_timeout = 60 * kNanosPerSec;
+  std::size_t flow_memcap = 128u << 20;  // all workers together
+  FlowTimeouts flow_timeouts;
+  std::size_t stream_memcap = 64u << 20;  // out-of-order buffers, all workers together
+  std::size_t stream_per_flow = 1u << 20;
+  bool stream_midstream = true;
+  OutputsConfig outputs;
+  std::vector<std::string> rule_files;  // used by the signature engine
+};
+
+struct ConfigError {
+  std::string file;
+  int line = 0;    // 1-based; 0 if unknown
+  int column = 0;  // 1-based; 0 if unknown
+  std::string message;
+  std::string str() const;  // "file:line:col: message"
+};
+
+struct LoadResult {
+  SensorConfig config;
+  std::vector<ConfigError> errors;  // empty on success
+  bool ok() const { return errors.empty(); }
+};
+
+// Loads and validates. Unknown keys are errors (a typo must not silently use a default).
+LoadResult load_file(const std::string& path);
+LoadResult load_string(const std::string& yaml, const std::string& source_name);
+// The built-in default (config/default.yaml compiled in).
+LoadResult load_default();
+
+}  // namespace ts::config

@@ -1,0 +1,5 @@
+#include <cstdio>
+int main() {
+  std::puts("tradesentry " TS_VERSION);
+  return 0;
+}

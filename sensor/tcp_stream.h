@@ -1,0 +1,73 @@
+// TcpTracker: per-worker TCP session tracking and in-order stream delivery. Session state
+// lives in an array indexed by Flow::slot (capacity = the flow table's). Out-of-order
+// segments are copied into a fixed, preallocated segment pool, bounded per flow and in
+// total; nothing allocates after construction.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "sensor/counter.h"
+#include "sensor/flow.h"
+#include "sensor/flow_table.h"
+#include "sensor/packet.h"
+#include "sensor/stream_consumer.h"
+
+namespace ts {
+
+struct TcpConfig {
+  std::size_t flow_capacity = 65536;           // = FlowTable capacity
+  std::size_t reassembly_memcap = 64u << 20;   // bytes of out-of-order data, whole worker
+  std::size_t reassembly_per_flow = 1u << 20;  // bytes of out-of-order data, one direction
+  bool midstream = true;                       // pick up sessions already running
+};
+
+struct alignas(64) TcpStats {
+  Counter sessions;           // flows with at least one TCP packet
+  Counter syn, synack, rst, fin;
+  Counter handshakes;         // completed three-way handshakes (RTT measured)
+  Counter midstream_pickups;
+  Counter retransmissions;    // segments wholly or partly already delivered or buffered
+  Counter out_of_order;       // segments arriving ahead of the next expected byte
+  Counter gaps;               // gap notices delivered
+  Counter gap_bytes;
+  Counter zero_windows;       // segments advertising a zero window (not RST)
+  Counter reassembly_memcap_drops;  // out-of-order segments not buffered (cap reached)
+  Counter bytes_delivered;
+  Gauge reassembly_bytes;     // out-of-order bytes held now
+};
+
+class TcpTracker {
+ public:
+  TcpTracker(const TcpConfig& cfg, FlowTable& flows);
+  ~TcpTracker();
+  TcpTracker(const TcpTracker&) = delete;
+  TcpTracker& operator=(const TcpTracker&) = delete;
+
+  // Registered at start-up, before the first packet; called in registration order.
+  void add_consumer(StreamConsumer* c);
+
+  // One TCP packet of `flow` in direction `dir`: updates the session (handshake, RTT,
+  // sequence tracking, FIN/RST, flow state via FlowTable::set_state), and delivers any bytes
+  // that became in-order to the consumers.
+  void process(Flow& flow, Dir dir, const PacketView& p) noexcept;
+
+  // The flow is ending: deliver what is buffered (with gap notices for holes), call
+  // on_stream_end on the consumers and release the flow's segments.
+  void end(Flow& flow, Nanos now) noexcept;
+
+  // Handshake RTT of the flow in ns (SYN -> SYN/ACK -> ACK), 0 if not measured.
+  Nanos handshake_rtt(const Flow& flow) const noexcept;
+
+  static std::size_t bytes_per_flow() noexcept;  // session state cost per flow slot
+  const TcpStats& stats() const noexcept { return stats_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  TcpStats stats_;
+};
+
+}  // namespace ts
