@@ -1,0 +1,299 @@
+// Config loader: good configs give exact values; bad configs give exact error lists.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+
+namespace ts::config {
+namespace {
+
+std::vector<std::string> error_strings(const LoadResult& r) {
+  std::vector<std::string> out;
+  for (const ConfigError& e : r.errors) out.push_back(e.str());
+  return out;
+}
+
+// Field by field, so a mismatch names the field.
+void expect_same(const SensorConfig& a, const SensorConfig& b) {
+  EXPECT_EQ(a.workers, b.workers);
+  EXPECT_EQ(a.ring_size, b.ring_size);
+  EXPECT_EQ(a.capture.snaplen, b.capture.snaplen);
+  EXPECT_EQ(a.capture.promiscuous, b.capture.promiscuous);
+  EXPECT_EQ(a.capture.buffer_size, b.capture.buffer_size);
+  EXPECT_EQ(a.capture.bpf, b.capture.bpf);
+  EXPECT_EQ(a.capture.pool_slots, b.capture.pool_slots);
+  EXPECT_EQ(a.capture.slot_bytes, b.capture.slot_bytes);
+  EXPECT_EQ(a.capture.jumbo_slots, b.capture.jumbo_slots);
+  EXPECT_EQ(a.capture.timeout_ms, b.capture.timeout_ms);
+  EXPECT_EQ(a.decode.validate_checksums, b.decode.validate_checksums);
+  EXPECT_EQ(a.decode.max_tunnel_depth, b.decode.max_tunnel_depth);
+  EXPECT_EQ(a.decode.vxlan_port, b.decode.vxlan_port);
+  EXPECT_EQ(a.decode.geneve_port, b.decode.geneve_port);
+  EXPECT_EQ(a.defrag_memcap, b.defrag_memcap);
+  EXPECT_EQ(a.defrag_timeout, b.defrag_timeout);
+  EXPECT_EQ(a.flow_memcap, b.flow_memcap);
+  EXPECT_EQ(a.flow_timeouts.tcp_new, b.flow_timeouts.tcp_new);
+  EXPECT_EQ(a.flow_timeouts.tcp_established, b.flow_timeouts.tcp_established);
+  EXPECT_EQ(a.flow_timeouts.tcp_closed, b.flow_timeouts.tcp_closed);
+  EXPECT_EQ(a.flow_timeouts.udp_new, b.flow_timeouts.udp_new);
+  EXPECT_EQ(a.flow_timeouts.udp_established, b.flow_timeouts.udp_established);
+  EXPECT_EQ(a.flow_timeouts.icmp, b.flow_timeouts.icmp);
+  EXPECT_EQ(a.flow_timeouts.other, b.flow_timeouts.other);
+  EXPECT_EQ(a.stream_memcap, b.stream_memcap);
+  EXPECT_EQ(a.stream_per_flow, b.stream_per_flow);
+  EXPECT_EQ(a.stream_midstream, b.stream_midstream);
+  EXPECT_EQ(a.outputs.log_dir, b.outputs.log_dir);
+  EXPECT_EQ(a.outputs.flow_events, b.outputs.flow_events);
+  EXPECT_EQ(a.outputs.stats_interval_s, b.outputs.stats_interval_s);
+  EXPECT_EQ(a.outputs.metrics_listen, b.outputs.metrics_listen);
+  EXPECT_EQ(a.outputs.metrics_file, b.outputs.metrics_file);
+  EXPECT_EQ(a.rule_files, b.rule_files);
+}
+
+TEST(ConfigLoader, DefaultLoadsAndEqualsStructDefaults) {
+  const LoadResult r = load_default();
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(error_strings(r));
+  EXPECT_EQ(r.config.source, "<built-in default>");
+  expect_same(r.config, SensorConfig{});
+}
+
+TEST(ConfigLoader, ShippedExampleEqualsDefault) {
+  const LoadResult r = load_file(TS_SOURCE_DIR "/config/tradesentry.yaml");
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(error_strings(r));
+  EXPECT_EQ(r.config.source, TS_SOURCE_DIR "/config/tradesentry.yaml");
+  expect_same(r.config, SensorConfig{});
+}
+
+TEST(ConfigLoader, EmptyDocumentIsAllDefaults) {
+  const LoadResult r = load_string("# nothing\n", "empty.yaml");
+  ASSERT_TRUE(r.ok());
+  expect_same(r.config, SensorConfig{});
+}
+
+TEST(ConfigLoader, EveryKeySet) {
+  const LoadResult r = load_string(R"(
+workers: 12
+ring-size: 65536
+rule-files: [a.rules, /etc/b.rules]
+capture:
+  snaplen: 9216
+  promiscuous: false
+  buffer-size: 256M
+  bpf: "tcp port 9876"
+  pool-slots: 65536
+  slot-size: 4k
+  jumbo-slots: 0
+  read-timeout: 250ms
+decoder:
+  checksum-validation: true
+  max-tunnel-depth: 2
+  vxlan-port: 8472
+  geneve-port: 6082
+defrag:
+  memcap: 1g
+  timeout: 2m
+flow:
+  memcap: 2GiB
+  timeouts:
+    tcp-new: 5
+    tcp-established: 1h
+    tcp-closed: 1500ms
+    udp-new: 10s
+    udp-established: 90s
+    icmp: 3s
+    other: 7s
+stream:
+  memcap: 32mb
+  per-flow: 512k
+  midstream: false
+outputs:
+  log-dir: /var/log/tradesentry
+  flow-events: true
+  stats-interval: 1m
+  metrics-listen: "[::1]:9100"
+  metrics-file: false
+)",
+                                   "good.yaml");
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(error_strings(r));
+  SensorConfig want;
+  want.workers = 12;
+  want.ring_size = 65536;
+  want.rule_files = {"a.rules", "/etc/b.rules"};
+  want.capture.snaplen = 9216;
+  want.capture.promiscuous = false;
+  want.capture.buffer_size = 256 << 20;
+  want.capture.bpf = "tcp port 9876";
+  want.capture.pool_slots = 65536;
+  want.capture.slot_bytes = 4096;
+  want.capture.jumbo_slots = 0;
+  want.capture.timeout_ms = 250;
+  want.decode.validate_checksums = true;
+  want.decode.max_tunnel_depth = 2;
+  want.decode.vxlan_port = 8472;
+  want.decode.geneve_port = 6082;
+  want.defrag_memcap = std::size_t{1} << 30;
+  want.defrag_timeout = 120 * kNanosPerSec;
+  want.flow_memcap = std::size_t{2} << 30;
+  want.flow_timeouts.tcp_new = 5 * kNanosPerSec;
+  want.flow_timeouts.tcp_established = 3600 * kNanosPerSec;
+  want.flow_timeouts.tcp_closed = 1500 * kNanosPerMs;
+  want.flow_timeouts.udp_new = 10 * kNanosPerSec;
+  want.flow_timeouts.udp_established = 90 * kNanosPerSec;
+  want.flow_timeouts.icmp = 3 * kNanosPerSec;
+  want.flow_timeouts.other = 7 * kNanosPerSec;
+  want.stream_memcap = 32u << 20;
+  want.stream_per_flow = 512u << 10;
+  want.stream_midstream = false;
+  want.outputs.log_dir = "/var/log/tradesentry";
+  want.outputs.flow_events = true;
+  want.outputs.stats_interval_s = 60;
+  want.outputs.metrics_listen = "[::1]:9100";
+  want.outputs.metrics_file = false;
+  expect_same(r.config, want);
+  EXPECT_EQ(r.config.source, "good.yaml");
+}
+
+TEST(ConfigLoader, EmptyMetricsListenDisablesEndpoint) {
+  const LoadResult r = load_string("outputs:\n  metrics-listen: \"\"\n  stats-interval: 0\n", "x");
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(error_strings(r));
+  EXPECT_EQ(r.config.outputs.metrics_listen, "");
+  EXPECT_EQ(r.config.outputs.stats_interval_s, 0);
+}
+
+struct BadCase {
+  const char* name;
+  const char* yaml;
+  std::vector<std::string> errors;
+};
+
+class BadConfig : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(BadConfig, ReportsExactErrors) {
+  const BadCase& c = GetParam();
+  const LoadResult r = load_string(c.yaml, "tradesentry.yaml");
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(error_strings(r), c.errors);
+}
+
+const BadCase kBadCases[] = {
+    {"BadSize", "flow:\n  memcap: lots\n",
+     {R"(tradesentry.yaml:2:11: flow.memcap: expected a size like 128m, got "lots")"}},
+    {"SizeUnknownSuffix", "capture:\n  buffer-size: 64t\n",
+     {R"(tradesentry.yaml:2:16: capture.buffer-size: expected a size like 128m, got "64t")"}},
+    {"SizeOutOfRange", "flow:\n  memcap: 512k\n",
+     {R"(tradesentry.yaml:2:11: flow.memcap: expected a size from 1m to 1024g, got "512k")"}},
+    {"SizeOverflow", "flow:\n  memcap: 99999999999999999999g\n",
+     {R"(tradesentry.yaml:2:11: flow.memcap: expected a size like 128m, got "99999999999999999999g")"}},
+    {"BadDuration", "defrag:\n  timeout: soon\n",
+     {R"(tradesentry.yaml:2:12: defrag.timeout: expected a duration like 30s, got "soon")"}},
+    {"DurationFraction", "flow:\n  timeouts:\n    icmp: 1.5s\n",
+     {R"(tradesentry.yaml:3:11: flow.timeouts.icmp: expected a duration like 30s, got "1.5s")"}},
+    {"DurationOutOfRange", "flow:\n  timeouts:\n    tcp-new: 0s\n",
+     {R"(tradesentry.yaml:3:14: flow.timeouts.tcp-new: expected a duration from 1s to 24h, got "0s")"}},
+    {"StatsIntervalNotWholeSeconds", "outputs:\n  stats-interval: 1500ms\n",
+     {R"(tradesentry.yaml:2:19: outputs.stats-interval: expected a whole number of seconds, got "1500ms")"}},
+    {"WorkersOutOfRange", "workers: 300\n",
+     {R"(tradesentry.yaml:1:10: workers: expected an integer from 0 to 256, got "300")"}},
+    {"WorkersNegative", "workers: -1\n",
+     {R"(tradesentry.yaml:1:10: workers: expected an integer from 0 to 256, got "-1")"}},
+    {"RingNotPowerOfTwo", "ring-size: 1000\n",
+     {R"(tradesentry.yaml:1:12: ring-size: expected a power of two from 64 to 1048576, got "1000")"}},
+    {"RingTooSmall", "ring-size: 32\n",
+     {R"(tradesentry.yaml:1:12: ring-size: expected a power of two from 64 to 1048576, got "32")"}},
+    {"SnaplenOutOfRange", "capture:\n  snaplen: 63\n",
+     {R"(tradesentry.yaml:2:12: capture.snaplen: expected an integer from 64 to 262144, got "63")"}},
+    {"SlotSizeOutOfRange", "capture:\n  slot-size: 64k\n",
+     {R"(tradesentry.yaml:2:14: capture.slot-size: expected a size from 256 to 65535, got "64k")"}},
+    {"WrongTypeBool", "capture:\n  promiscuous: maybe\n",
+     {R"(tradesentry.yaml:2:16: capture.promiscuous: expected true or false, got "maybe")"}},
+    {"WrongTypeList", "workers: [1, 2]\n",
+     {R"(tradesentry.yaml:1:10: workers: expected an integer from 0 to 256, got a list)"}},
+    {"SectionNotMapping", "capture: 5\n",
+     {R"(tradesentry.yaml:1:10: capture: expected a mapping, got "5")"}},
+    {"TopLevelNotMapping", "- workers\n",
+     {R"(tradesentry.yaml:1:1: expected a mapping of settings at the top level, got a list)"}},
+    {"MissingValue", "outputs:\n  log-dir:\n",
+     {R"(tradesentry.yaml:2:3: outputs.log-dir: expected a non-empty string, got nothing)"}},
+    {"EmptyLogDir", "outputs:\n  log-dir: \"\"\n",
+     {R"(tradesentry.yaml:2:12: outputs.log-dir: expected a non-empty string, got "")"}},
+    {"MetricsListenNoPort", "outputs:\n  metrics-listen: localhost\n",
+     {R"(tradesentry.yaml:2:19: outputs.metrics-listen: expected HOST:PORT like 127.0.0.1:9888 (port 1-65535), or "", got "localhost")"}},
+    {"MetricsListenBadPort", "outputs:\n  metrics-listen: \"0.0.0.0:70000\"\n",
+     {R"(tradesentry.yaml:2:19: outputs.metrics-listen: expected HOST:PORT like 127.0.0.1:9888 (port 1-65535), or "", got "0.0.0.0:70000")"}},
+    {"PerFlowAboveMemcap", "stream:\n  memcap: 1m\n  per-flow: 2m\n",
+     {R"(tradesentry.yaml:3:13: stream.per-flow: expected a size no larger than stream.memcap, got "2m")"}},
+    {"RuleFilesNotList", "rule-files: a.rules\n",
+     {R"(tradesentry.yaml:1:13: rule-files: expected a list of rule file paths, got "a.rules")"}},
+    {"UnknownKeyWithSuggestion", "capture:\n  snaplenn: 100\n",
+     {R"(tradesentry.yaml:2:3: capture.snaplenn: unknown key, did you mean "snaplen"?)"}},
+    {"UnknownTopKeyWithSuggestion", "worker: 2\n",
+     {R"(tradesentry.yaml:1:1: worker: unknown key, did you mean "workers"?)"}},
+    {"UnknownKeyNoSuggestion", "defrag:\n  colour: blue\n",
+     {R"(tradesentry.yaml:2:3: defrag.colour: unknown key (expected one of: memcap, timeout))"}},
+    {"DuplicateKey", "workers: 1\nworkers: 2\n",
+     {R"(tradesentry.yaml:2:1: workers: duplicate key)"}},
+    {"SyntaxErrorIllegalMapValue", "workers: 1\ncapture:\n  snaplen: a: b\n",
+     {R"(tradesentry.yaml:3:13: YAML syntax error: illegal map value)"}},
+    {"SyntaxErrorUnclosedFlow", "workers: 1\nrule-files: [a.rules\n",
+     {R"(tradesentry.yaml:3:1: YAML syntax error: end of sequence flow not found)"}},
+    {"ManyErrorsTogether",
+     "workers: 300\n"
+     "capture:\n"
+     "  snaplenn: 100\n"
+     "  buffer-size: lots\n"
+     "flow:\n"
+     "  memcap: 64m\n"
+     "  timeouts:\n"
+     "    tcp-new: soon\n"
+     "outputs:\n"
+     "  log-dir: \"\"\n"
+     "  metrics-file: yes please\n",
+     {
+         R"(tradesentry.yaml:1:10: workers: expected an integer from 0 to 256, got "300")",
+         R"(tradesentry.yaml:3:3: capture.snaplenn: unknown key, did you mean "snaplen"?)",
+         R"(tradesentry.yaml:4:16: capture.buffer-size: expected a size like 128m, got "lots")",
+         R"(tradesentry.yaml:8:14: flow.timeouts.tcp-new: expected a duration like 30s, got "soon")",
+         R"(tradesentry.yaml:10:12: outputs.log-dir: expected a non-empty string, got "")",
+         R"(tradesentry.yaml:11:17: outputs.metrics-file: expected true or false, got "yes please")",
+     }},
+};
+
+INSTANTIATE_TEST_SUITE_P(Table, BadConfig, ::testing::ValuesIn(kBadCases),
+                         [](const ::testing::TestParamInfo<BadCase>& i) {
+                           return std::string(i.param.name);
+                         });
+
+TEST(ConfigLoader, MissingFileNamesTheFile) {
+  const LoadResult r = load_file("/nonexistent/tradesentry.yaml");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].str(),
+            "/nonexistent/tradesentry.yaml: cannot open: No such file or directory");
+}
+
+TEST(ConfigLoader, FileErrorsCarryTheFileName) {
+  const std::string path = std::string(TS_BINARY_DIR) + "/loader_test_bad.yaml";
+  {
+    std::ofstream out(path);
+    out << "workers: 4\nstream:\n  midstream: sometimes\n";
+  }
+  const LoadResult r = load_file(path);
+  std::remove(path.c_str());
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].str(),
+            path + R"(:3:14: stream.midstream: expected true or false, got "sometimes")");
+  EXPECT_EQ(r.errors[0].line, 3);
+  EXPECT_EQ(r.errors[0].column, 14);
+}
+
+TEST(ConfigError, StrWithoutPosition) {
+  EXPECT_EQ((ConfigError{"a.yaml", 0, 0, "boom"}).str(), "a.yaml: boom");
+  EXPECT_EQ((ConfigError{"a.yaml", 3, 0, "boom"}).str(), "a.yaml:3: boom");
+  EXPECT_EQ((ConfigError{"a.yaml", 3, 7, "boom"}).str(), "a.yaml:3:7: boom");
+}
+
+}  // namespace
+}  // namespace ts::config
