@@ -201,5 +201,18 @@ TEST(MetricsRegistry, EndpointServesMetricsAndPortInUseFailsCleanly) {
   EXPECT_EQ(http_get(ports[0], "/metrics"), "");  // nothing listens any more
 }
 
+// Writes the sample exposition to $TS_METRICS_SAMPLE_OUT for promtool_test.sh
+// (`promtool check metrics`); skipped when the variable is not set.
+TEST(MetricsRegistry, WritesSampleForPromtool) {
+  const char* out = std::getenv("TS_METRICS_SAMPLE_OUT");
+  if (!out) GTEST_SKIP() << "TS_METRICS_SAMPLE_OUT not set";
+  FakeWorker w0, w1;
+  w0.packets.inc(3);
+  MetricsRegistry reg;
+  register_sample(reg, &w0, &w1);
+  std::string err;
+  ASSERT_TRUE(reg.write_file(out, &err)) << err;
+}
+
 }  // namespace
 }  // namespace ts::exporters
