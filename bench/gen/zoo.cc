@@ -1,0 +1,5 @@
+#include "bench/gen/zoo.h"
+
+namespace tsgen {
+void run_zoo(const GenOptions&, PcapWriter&) {}
+}  // namespace tsgen
