@@ -1,5 +1,6 @@
 #include "bench/gen/mix.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstring>
@@ -351,7 +352,7 @@ class FixSession : public Session {
       fill_report(o, fill_qty(o), t);
       t = conn_.send(1, t, buf_);
       last_tx_[1] = t;
-      conn_.ack(0, t + ackd());
+      t = conn_.ack(0, t + ackd());
       if (o.leaves == 0) open_.erase(open_.begin() + static_cast<long>(i));
       schedule_next(t);
     } else if (pick < 77) {
@@ -1014,9 +1015,13 @@ class SshSession : public Session {
       buf_.clear();
       enc(36);
       uint64_t t = conn_.send(0, t_, buf_.data(), buf_.size());
-      buf_.clear();
-      enc(r.chance(0.15) ? static_cast<size_t>(r.range(100, 3000)) : 36);
-      t = conn_.send(1, t + rtt_ + 50, buf_.data(), buf_.size());
+      int replies = r.chance(0.15) ? static_cast<int>(r.range(2, 4)) : 1;
+      t += rtt_ + 50;
+      for (int k = 0; k < replies; ++k) {
+        buf_.clear();
+        enc(replies > 1 ? static_cast<size_t>(r.range(100, 1300)) : 36);
+        t = conn_.send(1, t, buf_.data(), buf_.size()) + 15;
+      }
       t = conn_.ack(0, t + 40);
       t_ = t + static_cast<uint64_t>(r.exponential(250000.0)) + 1000;
     } else {
@@ -1139,6 +1144,7 @@ void run_mix(const GenOptions& opt, PcapWriter& w) {
   };
   for (uint32_t i = 0; i < slots.size(); ++i) prime(i, ctx.rng.below(2 * kSec));
 
+  uint64_t last_t = 0;
   while (!heap.empty()) {
     if (opt.max_packets && w.packets() >= opt.max_packets) break;
     if (opt.max_bytes && w.frame_bytes() >= opt.max_bytes) break;
@@ -1146,7 +1152,10 @@ void run_mix(const GenOptions& opt, PcapWriter& w) {
     heap.pop();
     Outbox& ob = slots[i].s->ob;
     const Outbox::Entry& e = ob.front();
-    w.write(opt.start_us + e.t, ob.data(e), e.len);
+    // Sessions generate each batch after their previous one, so e.t >= last_t; the clamp
+    // only guards the file's time order against a session that breaks that rule.
+    last_t = std::max(last_t, e.t);
+    w.write(opt.start_us + last_t, ob.data(e), e.len);
     ob.pop();
     if (!ob.empty()) {
       heap.push({ob.front().t, i});

@@ -74,6 +74,7 @@ uint64_t TcpConn::send(int dir, uint64_t t, const void* pv, size_t n, size_t spl
   size_t writes[2] = {n, 0};
   if (split > 0 && split < n) writes[0] = split, writes[1] = n - split;
   int full = 0;
+  uint64_t last_ack = 0;
   for (size_t w : writes) {
     if (w == 0) continue;
     while (w > 0) {
@@ -82,12 +83,15 @@ uint64_t TcpConn::send(int dir, uint64_t t, const void* pv, size_t n, size_t spl
       segment(dir, t, flags, p, k);
       p += k;
       w -= k;
-      if (k == kMss && ++full % 2 == 0) segment(1 - dir, t + kAckDelayUs, tcpf::kAck, nullptr, 0);
+      if (k == kMss && ++full % 2 == 0) {
+        last_ack = t + kAckDelayUs;
+        segment(1 - dir, last_ack, tcpf::kAck, nullptr, 0);
+      }
       if (w > 0) t += kSegGapUs;
     }
     if (writes[1] != 0 && p != static_cast<const uint8_t*>(pv) + n) t += gap;
   }
-  return t;
+  return t > last_ack ? t : last_ack;
 }
 
 uint64_t TcpConn::ack(int dir, uint64_t t) {

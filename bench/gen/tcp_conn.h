@@ -69,7 +69,7 @@ class TcpConn {
   uint64_t open(uint64_t t, uint64_t rtt);
   // Sends `n` bytes from side `dir` (0 = client, 1 = server) starting at t, segmented at
   // the MSS; when 0 < split < n the bytes go out as two writes `gap` apart. The receiver
-  // ACKs every second full segment. Returns the time of the last data segment.
+  // ACKs every second full segment. Returns the time of the last packet generated.
   uint64_t send(int dir, uint64_t t, const void* p, size_t n, size_t split = 0,
                 uint64_t gap = 0);
   uint64_t send(int dir, uint64_t t, std::string_view s, size_t split = 0, uint64_t gap = 0) {
