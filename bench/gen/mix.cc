@@ -1104,7 +1104,7 @@ std::unique_ptr<Session> make_session(Ctx& ctx, Kind k, int slot, int md_ch, uin
     case Kind::kFix42: return std::make_unique<FixSession>(ctx, FixKind::kFix42, t, slot);
     case Kind::kStep: return std::make_unique<FixSession>(ctx, FixKind::kStep, t, slot);
     case Kind::kMd:
-      return std::make_unique<MdChannel>(ctx, md_ch, t, md_ch == 0 ? 120.0 : md_ch == 1 ? 80.0 : 5.0);
+      return std::make_unique<MdChannel>(ctx, md_ch, t, md_ch == 0 ? 45.0 : md_ch == 1 ? 30.0 : 2.0);
     case Kind::kHttp: return std::make_unique<HttpSession>(ctx, t);
     case Kind::kDns: return std::make_unique<DnsSession>(ctx, t);
     case Kind::kTls: return std::make_unique<TlsSession>(ctx, t);
