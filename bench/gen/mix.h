@@ -1,0 +1,24 @@
+// The "mix" profile: a trading network's traffic (FIX 4.2/4.4 and STEP order entry,
+// multicast market data, portal HTTP, DNS, TLS, SSH) from a fixed set of session slots.
+// Each slot runs one session at a time and starts a new one when it ends, so memory is
+// bounded; a min-heap of slot next-packet times interleaves them in time order.
+#pragma once
+
+#include <cstdint>
+
+#include "bench/gen/pcap_writer.h"
+
+namespace tsgen {
+
+struct GenOptions {
+  uint64_t seed = 1;
+  uint64_t max_packets = 0;  // 0 = no packet limit
+  uint64_t max_bytes = 0;    // 0 = no byte limit (sum of frame lengths)
+  uint64_t start_us = 0;
+  double ipv6_share = 0.1;
+};
+
+// Streams the mix into `w` until the packet or byte limit is reached.
+void run_mix(const GenOptions& opt, PcapWriter& w);
+
+}  // namespace tsgen
