@@ -63,7 +63,8 @@ struct DecodeConfig {
   X(kFragTimeout, "frag_timeout")            \
   X(kFragMemcap, "frag_memcap")              \
   X(kUnknownLinkType, "unknown_linktype")    \
-  X(kUnknownEthertype, "unknown_ethertype")
+  X(kUnknownEthertype, "unknown_ethertype")  \
+  X(kFragBadLen, "frag_bad_len")
 
 enum class DecodeEvent : uint8_t {
 #define TS_X(id, name) id,
@@ -99,8 +100,13 @@ enum class DecodeResult : uint8_t {
 class Decoder {
  public:
   // defrag may be null: fragments are then dispatched as they are (no ports).
+  // With a defragmenter, a fragment found inside a reassembled datagram is not reassembled
+  // again (dispatched as is), so the datagram's storage stays intact for this call.
   Decoder(const DecodeConfig& cfg, Defragmenter* defrag) noexcept;
 
+  // Resets `out` except out.iface, which the caller sets (capture source index) before.
+  // Results other than kInvalid may still have counted anomaly events (tcp_bad_options,
+  // vlan_too_deep, tunnel_too_deep, frag_overlap, frag_memcap, unknown_ethertype).
   [[nodiscard]] DecodeResult decode(LinkType lt, Nanos ts, const uint8_t* frame,
                                     uint32_t caplen, uint32_t wirelen,
                                     PacketView& out) noexcept;
