@@ -75,6 +75,8 @@ class FlowTable {
 
   std::size_t capacity() const noexcept;
   std::size_t active() const noexcept;
+  // Exact bytes held by the table (flow records and bucket heads).
+  std::size_t memory_bytes() const noexcept;
   const FlowStats& stats() const noexcept { return stats_; }
 
  private:

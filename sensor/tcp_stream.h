@@ -24,19 +24,34 @@ struct TcpConfig {
   bool midstream = true;                       // pick up sessions already running
 };
 
+// Analysis counters (retransmissions, out_of_order, lost_segment) follow Wireshark's
+// tcp.analysis.* flags, computed per packet independently of what is delivered; the
+// delivery counters (reassembly_*, gaps, bytes_delivered) describe the stream consumers saw.
 struct alignas(64) TcpStats {
   Counter sessions;           // flows with at least one TCP packet
   Counter syn, synack, rst, fin;
   Counter handshakes;         // completed three-way handshakes (RTT measured)
   Counter midstream_pickups;
-  Counter retransmissions;    // segments wholly or partly already delivered or buffered
-  Counter out_of_order;       // segments arriving ahead of the next expected byte
+  Counter retransmissions;    // tcp.analysis.retransmission (incl. fast and spurious)
+  Counter out_of_order;       // tcp.analysis.out_of_order: the later, lower-seq segment of a
+                              // reordered pair
+  Counter lost_segment;       // tcp.analysis.lost_segment: a segment beyond the highest seen
+                              // ("previous segment not captured")
   Counter gaps;               // gap notices delivered
   Counter gap_bytes;
-  Counter zero_windows;       // segments advertising a zero window (not RST)
-  Counter reassembly_memcap_drops;  // out-of-order segments not buffered (cap reached)
+  Counter zero_windows;       // tcp.analysis.zero_window (window 0, not SYN/FIN/RST)
+  Counter reassembly_memcap_drops;  // a buffer limit (per flow or global) forced a gap early
+  Counter reassembly_buffered;      // segments (partly) copied into the out-of-order pool
+  Counter data_after_fin;     // segments with bytes beyond the direction's FIN (ignored)
   Counter bytes_delivered;
   Gauge reassembly_bytes;     // out-of-order bytes held now
+};
+
+// Handshake timing of one flow, 0 where not seen.
+struct TcpHandshake {
+  Nanos syn_to_synack = 0;
+  Nanos synack_to_ack = 0;
+  Nanos rtt = 0;  // SYN -> ACK, the sum of the two
 };
 
 class TcpTracker {
@@ -60,6 +75,7 @@ class TcpTracker {
 
   // Handshake RTT of the flow in ns (SYN -> SYN/ACK -> ACK), 0 if not measured.
   Nanos handshake_rtt(const Flow& flow) const noexcept;
+  TcpHandshake handshake(const Flow& flow) const noexcept;
 
   static std::size_t bytes_per_flow() noexcept;  // session state cost per flow slot
   const TcpStats& stats() const noexcept { return stats_; }

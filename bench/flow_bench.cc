@@ -1,0 +1,99 @@
+// Flow table lookups with 100k flows: hits (flow exists) and misses (table full: every lookup
+// evicts the least recently seen flow and creates one). Reports allocations per lookup.
+#include <benchmark/benchmark.h>
+
+#include <vector>
+
+#include "bench/bench_alloc.h"
+#include "sensor/flow_table.h"
+
+namespace ts {
+namespace {
+
+constexpr std::size_t kFlows = 100'000;
+
+PacketView udp(uint32_t i) {
+  PacketView p;
+  p.ip_version = 4;
+  p.ip_proto = 17;
+  p.l4 = L4::kUdp;
+  const uint8_t src[4] = {10, static_cast<uint8_t>(i >> 16), static_cast<uint8_t>(i >> 8),
+                          static_cast<uint8_t>(i)};
+  const uint8_t dst[4] = {172, 16, 0, 1};
+  p.src = IpAddr::v4(src);
+  p.dst = IpAddr::v4(dst);
+  p.sport = static_cast<Port>(1024 + i % 50000);
+  p.dport = 53;
+  p.wirelen = 100;
+  return p;
+}
+
+uint32_t hash_of(uint32_t i) {  // stands in for flow_hash: any well-mixed value
+  uint64_t h = (i + 1) * 0x9E3779B97F4A7C15ull;
+  h ^= h >> 31;
+  return static_cast<uint32_t>(h);
+}
+
+struct Keys {
+  explicit Keys(std::size_t n) {
+    for (uint32_t i = 0; i < n; ++i) {
+      pkts.push_back(udp(i));
+      hashes.push_back(hash_of(i));
+    }
+  }
+  std::vector<PacketView> pkts;
+  std::vector<uint32_t> hashes;
+};
+
+void BM_FlowLookupHit(benchmark::State& state) {
+  FlowTableConfig cfg;
+  cfg.capacity = kFlows;
+  FlowTable table(cfg, 0, 1, nullptr);
+  Keys keys(kFlows);
+  for (std::size_t i = 0; i < kFlows; ++i) (void)table.lookup(keys.pkts[i], keys.hashes[i]);
+  // Visit flows in a scattered order so the working set is the whole table.
+  std::size_t i = 0;
+  Nanos t = 0;
+  const uint64_t a0 = bench::g_allocs;
+  for (auto _ : state) {
+    PacketView& p = keys.pkts[i];
+    p.ts = ++t;
+    auto r = table.lookup(p, keys.hashes[i]);
+    benchmark::DoNotOptimize(r.flow);
+    i += 7919;
+    if (i >= kFlows) i -= kFlows;
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["allocs_per_lookup"] =
+      static_cast<double>(bench::g_allocs - a0) / static_cast<double>(state.iterations());
+  state.counters["table_MiB"] = static_cast<double>(table.memory_bytes()) / (1 << 20);
+}
+BENCHMARK(BM_FlowLookupHit);
+
+void BM_FlowLookupMissEvict(benchmark::State& state) {
+  FlowTableConfig cfg;
+  cfg.capacity = kFlows;
+  FlowTable table(cfg, 0, 1, nullptr);
+  Keys keys(2 * kFlows);  // twice the capacity, cycled: every lookup misses and evicts
+  std::size_t i = 0;
+  Nanos t = 0;
+  for (; i < kFlows; ++i) (void)table.lookup(keys.pkts[i], keys.hashes[i]);
+  const uint64_t a0 = bench::g_allocs;
+  for (auto _ : state) {
+    PacketView& p = keys.pkts[i];
+    p.ts = ++t;
+    auto r = table.lookup(p, keys.hashes[i]);
+    benchmark::DoNotOptimize(r.flow);
+    if (++i == keys.pkts.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["allocs_per_lookup"] =
+      static_cast<double>(bench::g_allocs - a0) / static_cast<double>(state.iterations());
+  state.counters["evicted"] = static_cast<double>(table.stats().evicted.get());
+}
+BENCHMARK(BM_FlowLookupMissEvict);
+
+}  // namespace
+}  // namespace ts
+
+BENCHMARK_MAIN();
