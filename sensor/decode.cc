@@ -254,17 +254,19 @@ class Walk {
   }
 
   // A new L2 level inside a tunnel: the inner frame's L2/L3/L4 facts replace the outer ones.
+  // Only fields an outer level can have set are reset (the transport ones are set last).
   void clear_inner() noexcept {
-    PacketView fresh;
-    fresh.ts = v_.ts;
-    fresh.frame = v_.frame;
-    fresh.caplen = v_.caplen;
-    fresh.wirelen = v_.wirelen;
-    fresh.iface = v_.iface;
-    fresh.linktype = v_.linktype;
-    fresh.tunnel_depth = v_.tunnel_depth;
-    fresh.reassembled = v_.reassembled;
-    v_ = fresh;
+    v_.vlan[0] = v_.vlan[1] = 0;
+    v_.vlan_count = 0;
+    v_.ip_version = v_.ip_proto = v_.ttl = v_.tos = 0;
+    v_.ip_id = 0;
+    v_.src = IpAddr{};
+    v_.dst = IpAddr{};
+    v_.l3_offset = v_.l4_offset = 0;
+    v_.l4 = L4::kNone;
+    v_.sport = v_.dport = 0;
+    v_.payload = nullptr;
+    v_.payload_len = 0;
   }
 
   R ethertype(uint16_t et, const uint8_t* p, uint32_t n) noexcept {
