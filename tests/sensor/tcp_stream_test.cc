@@ -279,6 +279,16 @@ TEST_F(Tcp, SynAndFinRetransmittedWithSameData) {
   EXPECT_EQ(st().data_after_fin.get(), 0u);
 }
 
+TEST_F(Tcp, DataOnSynIsDeliveredOnceWhenTheSynIsRetransmitted) {
+  Flow* fl = c2s(999, 0, f::kSyn, "GET", 0);  // TCP Fast Open style: data on the SYN
+  c2s(999, 0, f::kSyn, "GET", 1000 * kMs);
+  s2c(4999, 1003, f::kSyn | f::kAck, "", 1001 * kMs);
+  c2s(1003, 5000, kPA, " /", 1002 * kMs);
+  EXPECT_EQ(up(fl), "GET /");
+  EXPECT_EQ(st().retransmissions.get(), 1u);
+  EXPECT_EQ(st().syn.get(), 2u);
+}
+
 TEST_F(Tcp, DataBeyondFinIsIgnoredAndCounted) {
   Flow* fl = handshake();
   c2s(1000, 5000, kPA | f::kFin, "ab", 1 * kMs);
