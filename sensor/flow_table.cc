@@ -213,6 +213,15 @@ FlowTable::Lookup FlowTable::lookup(const PacketView& p, uint32_t hash) noexcept
     }
   }
 
+  // TCP port reuse: a SYN on a closed TCP flow opens a new connection with the same tuple.
+  // The old flow ends (reason forced, counted in tcp_reused) and a new one is created.
+  if (f && f->state == FlowState::kClosed && p.l4 == L4::kTcp &&
+      (p.tcp.flags & (tcpflag::kSyn | tcpflag::kAck)) == tcpflag::kSyn) {
+    stats_.tcp_reused.inc();
+    m.release(*f, FlowEndReason::kForced, p.ts);
+    f = nullptr;
+  }
+
   if (!f) {
     if (!m.free_head) {
       Flow* victim = m.lru_victim();

@@ -44,6 +44,7 @@ struct alignas(64) FlowStats {
   Counter created;       // flow.total
   Counter timed_out;
   Counter evicted;       // ended early because the table was full (memcap)
+  Counter tcp_reused;    // closed TCP flows ended early by a new SYN on the same tuple
   Counter tcp, udp, icmp, other;
   Gauge active;
 };
@@ -63,7 +64,9 @@ class FlowTable {
   };
   // Finds or creates the flow of an IP packet (hash = flow_hash(p)) and updates its
   // last-seen time and per-direction packet/byte counts. A new TCP flow whose first packet
-  // is a SYN/ACK is oriented with the SYN/ACK's destination as client.
+  // is a SYN/ACK is oriented with the SYN/ACK's destination as client. A SYN (without ACK)
+  // on a TCP flow in state kClosed ends that flow (sink, reason kForced) and starts a new one.
+  // When the table is full, the least recently seen flow is ended (sink, kForced) first.
   [[nodiscard]] Lookup lookup(const PacketView& p, uint32_t hash) noexcept;
 
   // Moves the flow to the timeout class of its new state.

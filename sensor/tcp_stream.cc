@@ -363,7 +363,8 @@ TcpTracker::TcpTracker(const TcpConfig& cfg, FlowTable& flows)
     : impl_(std::make_unique<Impl>(cfg, flows, stats_)) {
   assert(cfg.flow_capacity == flows.capacity());
   Impl& m = *impl_;
-  m.sessions.resize(cfg.flow_capacity);
+  // Sized by the table actually used, so a mismatched config cannot index out of bounds.
+  m.sessions.resize(std::max(cfg.flow_capacity, flows.capacity()));
   const std::size_t nchunks = std::min<std::size_t>(cfg.reassembly_memcap / kChunkBytes, kNil - 1);
   m.hdr.resize(nchunks);
   m.pool.resize(nchunks * kChunkBytes);

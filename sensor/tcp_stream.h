@@ -70,10 +70,12 @@ class TcpTracker {
   void process(Flow& flow, Dir dir, const PacketView& p) noexcept;
 
   // The flow is ending: deliver what is buffered (with gap notices for holes), call
-  // on_stream_end on the consumers and release the flow's segments.
+  // on_stream_end on the consumers and release the flow's segments. Call it from the
+  // FlowEndSink for every flow; flows without TCP packets are ignored (no on_stream_end).
   void end(Flow& flow, Nanos now) noexcept;
 
-  // Handshake RTT of the flow in ns (SYN -> SYN/ACK -> ACK), 0 if not measured.
+  // Handshake RTT of the flow in ns (SYN -> SYN/ACK -> ACK), 0 if not measured. With a
+  // retransmitted SYN, the last SYN before the SYN/ACK is the start.
   Nanos handshake_rtt(const Flow& flow) const noexcept;
   TcpHandshake handshake(const Flow& flow) const noexcept;
 

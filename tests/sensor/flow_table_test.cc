@@ -277,6 +277,31 @@ TEST(FlowTable, IdsAreUniqueNonzeroAndJsonSafeAcrossWorkersAndSlotReuse) {
   }
 }
 
+TEST(FlowTable, SynOnClosedTcpFlowStartsANewFlow) {
+  RecordingSink sink;
+  FlowTable t(small_cfg(8), 0, 1, &sink);
+  Flow* old = look(t, make_tcp(kA, kB, 5000, 80, 1, 0, f::kSyn, "", 1 * kS)).flow;
+  const uint64_t old_id = old->id;
+  // Not closed: a SYN is a retransmission of the same connection.
+  EXPECT_FALSE(look(t, make_tcp(kA, kB, 5000, 80, 1, 0, f::kSyn, "", 2 * kS)).created);
+  t.set_state(*old, FlowState::kClosed);
+  // Closed: a SYN/ACK or data still belong to it ...
+  EXPECT_FALSE(look(t, make_tcp(kB, kA, 80, 5000, 9, 2, f::kSyn | f::kAck, "", 3 * kS)).created);
+  // ... a new SYN (here from the former server) opens a new flow.
+  auto r = look(t, make_tcp(kB, kA, 80, 5000, 777, 0, f::kSyn, "", 4 * kS));
+  EXPECT_TRUE(r.created);
+  EXPECT_EQ(r.dir, Dir::kToServer);
+  EXPECT_EQ(r.flow->key.client, kB);
+  EXPECT_NE(r.flow->id, old_id);
+  ASSERT_EQ(sink.ended.size(), 1u);
+  EXPECT_EQ(sink.ended[0].id, old_id);
+  EXPECT_EQ(sink.ended[0].reason, FlowEndReason::kForced);
+  EXPECT_EQ(t.stats().tcp_reused.get(), 1u);
+  EXPECT_EQ(t.stats().evicted.get(), 0u);
+  EXPECT_EQ(t.stats().created.get(), 2u);
+  EXPECT_EQ(t.active(), 1u);
+}
+
 TEST(FlowTable, MemoryAccounting) {
   FlowTable t(small_cfg(1000), 0, 1, nullptr);
   EXPECT_EQ(t.capacity(), 1000u);

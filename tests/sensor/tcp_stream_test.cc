@@ -279,6 +279,16 @@ TEST_F(Tcp, SynAndFinRetransmittedWithSameData) {
   EXPECT_EQ(st().data_after_fin.get(), 0u);
 }
 
+TEST_F(Tcp, DataOnSynIsDeliveredOnceWhenTheSynIsRetransmitted) {
+  Flow* fl = c2s(999, 0, f::kSyn, "GET", 0);  // TCP Fast Open style: data on the SYN
+  c2s(999, 0, f::kSyn, "GET", 1000 * kMs);
+  s2c(4999, 1003, f::kSyn | f::kAck, "", 1001 * kMs);
+  c2s(1003, 5000, kPA, " /", 1002 * kMs);
+  EXPECT_EQ(up(fl), "GET /");
+  EXPECT_EQ(st().retransmissions.get(), 1u);
+  EXPECT_EQ(st().syn.get(), 2u);
+}
+
 TEST_F(Tcp, DataBeyondFinIsIgnoredAndCounted) {
   Flow* fl = handshake();
   c2s(1000, 5000, kPA | f::kFin, "ab", 1 * kMs);
@@ -491,6 +501,93 @@ TEST_F(Tcp, SlotReuseStartsClean) {
   EXPECT_EQ(up(x), "fresh");
   EXPECT_EQ(tracker->handshake_rtt(*x), 150 * kUs);
   EXPECT_EQ(TcpTracker::bytes_per_flow() > 0, true);
+}
+
+TEST_F(Tcp, AckOfFinBeyondMissingDataIsAGap) {
+  Flow* fl = handshake();
+  c2s(1000, 5000, kPA, "ab", 1 * kMs);
+  c2s(1005, 5000, kA | f::kFin, "", 2 * kMs);  // [1002, 1005) never seen
+  EXPECT_EQ(up(fl), "ab");
+  s2c(5000, 1006, kA | f::kFin, "", 3 * kMs);  // acks the FIN: the 3 bytes are lost
+  EXPECT_EQ(up(fl), "ab<gap:3>");
+  EXPECT_EQ(fl->state, FlowState::kClosed);
+  EXPECT_EQ(st().gap_bytes.get(), 3u);
+}
+
+// Checks every delivered byte against the true stream by position (gaps advance the
+// position), so nothing is delivered twice, out of place or corrupted.
+class PositionChecker : public StreamConsumer {
+ public:
+  explicit PositionChecker(const std::string& truth) : truth_(truth) {}
+  void on_stream_data(Flow&, Dir d, std::span<const uint8_t> b, Nanos) noexcept override {
+    for (uint8_t c : b) {
+      if (pos[idx(d)] >= truth_.size() || static_cast<uint8_t>(truth_[pos[idx(d)]]) != c)
+        ++errors;
+      ++pos[idx(d)];
+    }
+  }
+  void on_stream_gap(Flow&, Dir d, uint32_t len, Nanos) noexcept override { pos[idx(d)] += len; }
+  void on_stream_end(Flow&, Nanos) noexcept override { ++ends; }
+  const std::string& truth_;
+  std::size_t pos[2] = {0, 0};
+  uint64_t errors = 0, ends = 0;
+};
+
+TEST(TcpStress, RandomSegmentsAcksLimitsAndFinsNeverMisdeliver) {
+  std::mt19937 rng(777);
+  constexpr uint32_t kLen = 64 * 1024;
+  std::string truth(kLen, '\0');
+  for (char& c : truth) c = static_cast<char>(rng());
+  const IpAddr cli = ip4(1, 1, 1, 1), srv = ip4(2, 2, 2, 2);
+  for (int iter = 0; iter < 200; ++iter) {
+    EndSink sink;
+    FlowTableConfig fc;
+    fc.capacity = 4;
+    FlowTable table(fc, 0, 1, &sink);
+    TcpConfig tc;
+    tc.flow_capacity = 4;
+    tc.reassembly_memcap = (1 + rng() % 16) * 2048;
+    tc.reassembly_per_flow = (1 + rng() % 8) * 2048;
+    TcpTracker tracker(tc, table);
+    sink.tracker = &tracker;
+    PositionChecker chk(truth);
+    tracker.add_consumer(&chk);
+    auto send = [&](const PacketView& p) {
+      auto r = table.lookup(p, test_hash(p));
+      tracker.process(*r.flow, r.dir, p);
+    };
+    const uint32_t isn = static_cast<uint32_t>(rng()), sisn = static_cast<uint32_t>(rng());
+    send(make_tcp(cli, srv, 1, 2, isn, 0, f::kSyn, "", 0));
+    send(make_tcp(srv, cli, 2, 1, sisn, isn + 1, f::kSyn | f::kAck, "", 1));
+    Nanos t = 2;
+    uint32_t acked = 0;
+    const int npkts = 50 + static_cast<int>(rng() % 400);
+    for (int k = 0; k < npkts; ++k) {
+      t += rng() % 5000;
+      const uint32_t r = rng() % 10;
+      if (r < 7) {  // client data: anywhere in the stream, any size, sometimes with FIN at end
+        const uint32_t off = rng() % kLen;
+        const uint32_t n = std::min<uint32_t>(1 + rng() % 3000, kLen - off);
+        const uint8_t fl = (off + n == kLen && rng() % 2) ? kPA | f::kFin : kPA;
+        send(make_tcp(cli, srv, 1, 2, isn + 1 + off, sisn + 1, fl,
+                      std::string_view(truth).substr(off, n), t));
+      } else if (r < 9) {  // server ACK, moving forward
+        acked = std::min<uint32_t>(kLen, acked + rng() % 8000);
+        send(make_tcp(srv, cli, 2, 1, sisn + 1, isn + 1 + acked, kA, "", t));
+      } else {  // server data from the same truth, in order
+        const uint32_t off = rng() % 100;
+        send(make_tcp(srv, cli, 2, 1, sisn + 1 + off, isn + 1, kPA,
+                      std::string_view(truth).substr(off, 10), t));
+      }
+    }
+    table.flush(FlowEndReason::kShutdown, t + 1);
+    ASSERT_EQ(chk.errors, 0u) << "iter " << iter;
+    ASSERT_LE(chk.pos[0], kLen);
+    ASSERT_EQ(chk.ends, 1u);
+    ASSERT_EQ(tracker.stats().reassembly_bytes.get(), 0) << "iter " << iter;
+    ASSERT_EQ(tracker.stats().bytes_delivered.get() + tracker.stats().gap_bytes.get(),
+              chk.pos[0] + chk.pos[1]);
+  }
 }
 
 // A counting consumer that does not allocate, for the allocation test.
