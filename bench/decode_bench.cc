@@ -1,30 +1,14 @@
 // Decoder and flow-hash microbenchmarks: ns per packet for common frame shapes, and heap
-// allocations per packet (must be 0), counted by replacing the global operator new.
+// allocations per packet (must be 0), counted by tests/alloc_hook.cc.
 #include <benchmark/benchmark.h>
 
-#include <atomic>
 #include <cstdlib>
-#include <new>
 
 #include "sensor/decode.h"
 #include "sensor/defrag.h"
 #include "sensor/flow_hash.h"
+#include "tests/alloc_hook.h"
 #include "tests/sensor/frame_builder.h"
-
-// GCC pairs inlined new-expressions with this free() and warns; the pairing is ours and right.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
-namespace {
-std::atomic<uint64_t> g_allocs{0};
-}  // namespace
-
-void* operator new(std::size_t n) {
-  g_allocs.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace ts {
 namespace {
@@ -52,7 +36,7 @@ void run_decode(benchmark::State& state, const Bytes& f, bool checksums) {
   Defragmenter defrag(DefragConfig{});
   Decoder d(cfg, &defrag);
   PacketView v;
-  const uint64_t a0 = g_allocs.load();
+  const uint64_t a0 = ts_test_allocations();
   for (auto _ : state) {
     auto r = d.decode(LinkType::kEthernet, 0, f.data(), static_cast<uint32_t>(f.size()),
                       static_cast<uint32_t>(f.size()), v);
@@ -61,7 +45,7 @@ void run_decode(benchmark::State& state, const Bytes& f, bool checksums) {
   }
   if (d.stats().invalid.get()) state.SkipWithError("frame did not decode");
   state.counters["allocs_per_pkt"] =
-      benchmark::Counter(double(g_allocs.load() - a0) / double(state.iterations()));
+      benchmark::Counter(double(ts_test_allocations() - a0) / double(state.iterations()));
   state.SetItemsProcessed(state.iterations());
 }
 
@@ -87,7 +71,7 @@ void BM_Decode_Ipv4TwoFragments(benchmark::State& state) {
   Defragmenter defrag(DefragConfig{});
   Decoder d(DecodeConfig{}, &defrag);
   PacketView v;
-  const uint64_t a0 = g_allocs.load();
+  const uint64_t a0 = ts_test_allocations();
   for (auto _ : state) {
     auto r0 = d.decode(LinkType::kEthernet, 0, f0.data(), static_cast<uint32_t>(f0.size()),
                        static_cast<uint32_t>(f0.size()), v);
@@ -100,7 +84,7 @@ void BM_Decode_Ipv4TwoFragments(benchmark::State& state) {
   if (d.stats().frag_reassembled.get() != static_cast<uint64_t>(state.iterations()))
     state.SkipWithError("not reassembled");
   state.counters["allocs_per_pkt"] =
-      benchmark::Counter(double(g_allocs.load() - a0) / double(2 * state.iterations()));
+      benchmark::Counter(double(ts_test_allocations() - a0) / double(2 * state.iterations()));
   state.SetItemsProcessed(2 * state.iterations());
 }
 BENCHMARK(BM_Decode_Ipv4TwoFragments);

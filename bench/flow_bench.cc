@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "bench/bench_alloc.h"
+#include "tests/alloc_hook.h"
 #include "sensor/flow_table.h"
 
 namespace ts {
@@ -54,7 +54,7 @@ void BM_FlowLookupHit(benchmark::State& state) {
   // Visit flows in a scattered order so the working set is the whole table.
   std::size_t i = 0;
   Nanos t = 0;
-  const uint64_t a0 = bench::g_allocs;
+  const uint64_t a0 = ts_test_allocations();
   for (auto _ : state) {
     PacketView& p = keys.pkts[i];
     p.ts = ++t;
@@ -65,7 +65,7 @@ void BM_FlowLookupHit(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
   state.counters["allocs_per_lookup"] =
-      static_cast<double>(bench::g_allocs - a0) / static_cast<double>(state.iterations());
+      static_cast<double>(ts_test_allocations() - a0) / static_cast<double>(state.iterations());
   state.counters["table_MiB"] = static_cast<double>(table.memory_bytes()) / (1 << 20);
 }
 BENCHMARK(BM_FlowLookupHit);
@@ -78,7 +78,7 @@ void BM_FlowLookupMissEvict(benchmark::State& state) {
   std::size_t i = 0;
   Nanos t = 0;
   for (; i < kFlows; ++i) (void)table.lookup(keys.pkts[i], keys.hashes[i]);
-  const uint64_t a0 = bench::g_allocs;
+  const uint64_t a0 = ts_test_allocations();
   for (auto _ : state) {
     PacketView& p = keys.pkts[i];
     p.ts = ++t;
@@ -88,7 +88,7 @@ void BM_FlowLookupMissEvict(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
   state.counters["allocs_per_lookup"] =
-      static_cast<double>(bench::g_allocs - a0) / static_cast<double>(state.iterations());
+      static_cast<double>(ts_test_allocations() - a0) / static_cast<double>(state.iterations());
   state.counters["evicted"] = static_cast<double>(table.stats().evicted.get());
 }
 BENCHMARK(BM_FlowLookupMissEvict);

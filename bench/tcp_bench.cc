@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/bench_alloc.h"
+#include "tests/alloc_hook.h"
 #include "sensor/tcp_stream.h"
 
 namespace ts {
@@ -70,7 +70,7 @@ void run(benchmark::State& state, bool swapped) {
   }
   uint32_t f = 0;
   Nanos t = 0;
-  const uint64_t a0 = bench::g_allocs;
+  const uint64_t a0 = ts_test_allocations();
   for (auto _ : state) {
     PacketView& p = pkts[f];
     const uint32_t i = step[f]++;
@@ -84,7 +84,7 @@ void run(benchmark::State& state, bool swapped) {
   state.SetItemsProcessed(state.iterations());
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * 1460);
   state.counters["allocs_per_pkt"] =
-      static_cast<double>(bench::g_allocs - a0) / static_cast<double>(state.iterations());
+      static_cast<double>(ts_test_allocations() - a0) / static_cast<double>(state.iterations());
   state.counters["delivered_ratio"] =
       static_cast<double>(sink.bytes) / (static_cast<double>(state.iterations()) * 1460);
 }

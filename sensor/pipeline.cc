@@ -1,0 +1,703 @@
+#include "sensor/pipeline.h"
+
+#include <time.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/lockfree/spsc_queue.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <thread>
+
+#include "exporters/eve_writer.h"
+#include "exporters/metrics.h"
+#include "sensor/capture.h"
+#include "sensor/decode.h"
+#include "sensor/defrag.h"
+#include "sensor/flow_hash.h"
+#include "sensor/flow_table.h"
+#include "sensor/packet_pool.h"
+#include "sensor/tcp_stream.h"
+
+namespace ts {
+namespace {
+
+using SlotRing = boost::lockfree::spsc_queue<uint32_t>;
+using FlowRing = boost::lockfree::spsc_queue<exporters::FlowEvent>;
+
+constexpr int kBatch = 64;            // slots pushed/popped per ring operation
+constexpr std::size_t kFlowRing = 4096;
+
+Nanos wall_now() noexcept {
+  timespec t{};
+  clock_gettime(CLOCK_REALTIME, &t);
+  return static_cast<Nanos>(t.tv_sec) * kNanosPerSec + t.tv_nsec;
+}
+
+// Waiting without burning the other core: a few yields, then 50 us sleeps, and after
+// 10 ms of nothing, 500 us sleeps (an idle live sensor should cost next to no CPU).
+class Backoff {
+ public:
+  void wait() noexcept {
+    ++n_;
+    if (n_ < 16) {
+      std::this_thread::yield();
+      return;
+    }
+    timespec t{0, n_ < 216 ? 50'000 : 500'000};
+    nanosleep(&t, nullptr);
+  }
+  void reset() noexcept { n_ = 0; }
+
+ private:
+  int n_ = 0;
+};
+
+const char* state_name(FlowState s) {
+  switch (s) {
+    case FlowState::kNew: return "new";
+    case FlowState::kEstablished: return "established";
+    case FlowState::kClosed: return "closed";
+  }
+  return "new";
+}
+const char* reason_name(FlowEndReason r) {
+  switch (r) {
+    case FlowEndReason::kTimeout: return "timeout";
+    case FlowEndReason::kForced: return "forced";
+    case FlowEndReason::kShutdown: return "shutdown";
+  }
+  return "timeout";
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// Worker: owns its flow table, TCP tracker and consumers; pops slots from every capture.
+struct alignas(64) WorkerStats {
+  Counter packets;
+  Counter bytes;
+  Counter flow_events_dropped;  // live: output ring full
+  Counter heartbeat;            // loop iterations: liveness
+};
+
+struct Worker final : FlowEndSink {
+  Worker(int idx, const config::SensorConfig& cfg, std::size_t flow_capacity, int nworkers,
+         bool live_mode, uint64_t id_seed)
+      : index(idx),
+        live(live_mode),
+        flow_events(cfg.outputs.flow_events),
+        flows(FlowTableConfig{flow_capacity, cfg.flow_timeouts}, static_cast<uint32_t>(idx),
+              id_seed, this),
+        tcp(TcpConfig{flow_capacity, cfg.stream_memcap / static_cast<std::size_t>(nworkers),
+                      cfg.stream_per_flow, cfg.stream_midstream},
+            flows),
+        out(kFlowRing) {}
+
+  void on_flow_end(Flow& f, FlowEndReason reason, Nanos when) noexcept override {
+    if (f.key.ip_proto == 6) tcp.end(f, when);
+    if (!flow_events) return;
+    exporters::FlowEvent ev{};
+    ev.flow_id = f.id;
+    ev.start = f.start;
+    ev.end = f.last;
+    ev.src = f.key.client;
+    ev.dst = f.key.server;
+    ev.sport = f.key.client_port;
+    ev.dport = f.key.server_port;
+    ev.ip_proto = f.key.ip_proto;
+    ev.vlan[0] = f.key.vlan[0];
+    ev.vlan[1] = f.key.vlan[1];
+    ev.vlan_count = f.key.vlan_count;
+    ev.pkts_toserver = f.pkts[0];
+    ev.pkts_toclient = f.pkts[1];
+    ev.bytes_toserver = f.bytes[0];
+    ev.bytes_toclient = f.bytes[1];
+    ev.state = state_name(f.state);
+    ev.reason = reason_name(reason);
+    ev.alerted = false;
+    ev.tcp_flags_ts = f.tcp_flags_seen[0];
+    ev.tcp_flags_tc = f.tcp_flags_seen[1];
+    if (live) {
+      if (!out.push(ev)) stats.flow_events_dropped.inc();
+      return;
+    }
+    Backoff b;
+    while (!out.push(ev)) b.wait();  // offline: lossless
+  }
+
+  void process(PacketSlot& s) noexcept {
+    const PacketView& p = s.view;
+    stats.packets.inc();
+    stats.bytes.inc(p.wirelen);
+    if (p.ts > now) now = p.ts;
+    if (p.ip_version != 0) {
+      const FlowTable::Lookup lk = flows.lookup(p, s.hash);
+      if (lk.flow && p.l4 == L4::kTcp) tcp.process(*lk.flow, lk.dir, p);
+    }
+    if (now >= next_expire) {
+      flows.expire(now);
+      next_expire = now + kNanosPerSec;
+    }
+  }
+
+  int index;
+  bool live;
+  bool flow_events;
+  FlowTable flows;
+  TcpTracker tcp;
+  FlowRing out;
+  std::vector<std::unique_ptr<StreamConsumer>> consumers;
+  Nanos now = 0;
+  Nanos next_expire = 0;
+  WorkerStats stats;
+  std::atomic<bool> done{false};
+  std::thread thread;
+};
+
+// ---------------------------------------------------------------------------------------
+// Capture thread: reads one source, decodes, dispatches batches of slots to workers.
+struct CaptureThread final : FrameHandler {
+  CaptureThread(std::unique_ptr<CaptureSource> s, uint16_t iface_idx,
+                const config::SensorConfig& cfg, int nworkers)
+      : src(std::move(s)),
+        iface(iface_idx),
+        live(src->live()),
+        pool(cfg.capture.pool_slots, cfg.capture.slot_bytes, cfg.capture.jumbo_slots,
+             std::max<std::size_t>(static_cast<std::size_t>(cfg.capture.snaplen), 65536 + 256)),
+        defrag(DefragConfig{cfg.defrag_memcap, cfg.defrag_timeout}),
+        decoder(cfg.decode, &defrag),
+        pending(static_cast<std::size_t>(nworkers)),
+        pending_n(static_cast<std::size_t>(nworkers), 0) {
+    for (int w = 0; w < nworkers; ++w) {
+      to_worker.push_back(std::make_unique<SlotRing>(cfg.ring_size));
+      // A return ring can hold every slot of the pool, so a worker never waits on it.
+      from_worker.push_back(std::make_unique<SlotRing>(pool.size() + 1));
+      pending[static_cast<std::size_t>(w)].resize(kBatch);
+    }
+  }
+
+  void drain_returns() noexcept {
+    uint32_t buf[kBatch];
+    for (auto& r : from_worker) {
+      std::size_t n;
+      while ((n = r->pop(buf, kBatch)) > 0)
+        for (std::size_t i = 0; i < n; ++i) pool.release(buf[i]);
+    }
+  }
+
+  // Pushes worker w's pending batch. Offline waits for room; live drops what does not fit.
+  void flush(std::size_t w) noexcept {
+    uint32_t* b = pending[w].data();
+    std::size_t n = pending_n[w];
+    pending_n[w] = 0;
+    Backoff bo;
+    while (n > 0) {
+      const std::size_t pushed = to_worker[w]->push(b, n);
+      b += pushed;
+      n -= pushed;
+      if (n == 0) break;
+      if (live) {
+        stats.drop_ring.inc(n);
+        for (std::size_t i = 0; i < n; ++i) pool.release(b[i]);
+        break;
+      }
+      drain_returns();
+      bo.wait();
+    }
+  }
+  void flush_all() noexcept {
+    for (std::size_t w = 0; w < pending.size(); ++w)
+      if (pending_n[w]) flush(w);
+  }
+
+  // A free slot for `bytes`; offline waits (flushing so workers can return slots).
+  uint32_t acquire(std::size_t bytes) noexcept {
+    uint32_t idx = pool.acquire(bytes);
+    if (idx != PacketPool::kNone || bytes > pool.max_frame()) return idx;
+    drain_returns();
+    idx = pool.acquire(bytes);
+    if (idx != PacketPool::kNone || live) return idx;
+    flush_all();
+    Backoff bo;
+    while ((idx = pool.acquire(bytes)) == PacketPool::kNone) {
+      bo.wait();
+      drain_returns();
+    }
+    return idx;
+  }
+
+  void dispatch(uint32_t idx) noexcept {
+    PacketSlot& s = pool.slot(idx);
+    s.hash = flow_hash(s.view);
+    const std::size_t w =
+        static_cast<std::size_t>((static_cast<uint64_t>(s.hash) * pending.size()) >> 32);
+    pending[w][pending_n[w]++] = idx;
+    if (pending_n[w] == kBatch) flush(w);
+  }
+
+  void on_frame(LinkType lt, Nanos ts, const uint8_t* data, uint32_t caplen,
+                uint32_t wirelen) noexcept override {
+    stats.packets.inc();
+    stats.bytes.inc(wirelen);
+    const uint32_t idx = acquire(caplen);
+    if (idx == PacketPool::kNone) {
+      if (caplen > pool.max_frame()) stats.drop_oversize.inc();
+      else stats.drop_pool.inc();
+      return;
+    }
+    PacketSlot& s = pool.slot(idx);
+    std::memcpy(s.data, data, caplen);
+    s.view.iface = iface;  // decode() resets the view except iface (defrag keys on it)
+    const DecodeResult r = decoder.decode(lt, ts, s.data, caplen, wirelen, s.view);
+    switch (r) {
+      case DecodeResult::kOk:
+      case DecodeResult::kNotIp:
+        dispatch(idx);
+        return;
+      case DecodeResult::kInvalid:
+      case DecodeResult::kFragmentHeld:
+        pool.release(idx);
+        return;
+      case DecodeResult::kReassembled:
+        break;
+    }
+    // The view points into defragmenter storage: copy the datagram into a slot of its own.
+    const PacketView v = s.view;
+    pool.release(idx);
+    const uint32_t j = acquire(v.caplen);
+    if (j == PacketPool::kNone) {
+      stats.drop_pool.inc();
+      return;
+    }
+    PacketSlot& js = pool.slot(j);
+    std::memcpy(js.data, v.frame, v.caplen);
+    js.view = v;
+    js.view.frame = js.data;
+    js.view.payload = v.payload ? js.data + (v.payload - v.frame) : nullptr;
+    dispatch(j);
+  }
+
+  void run(const std::atomic<bool>& stop) {
+    Nanos last_stats = 0;
+    while (!stop.load(std::memory_order_relaxed)) {
+      drain_returns();
+      int got = 0;
+      const CaptureSource::ReadStatus st = src->read(kBatch * 4, *this, &got);
+      if (st == CaptureSource::ReadStatus::kError) {
+        error = src->last_error();
+        break;
+      }
+      if (st == CaptureSource::ReadStatus::kEnd) break;
+      if (live || st == CaptureSource::ReadStatus::kIdle) flush_all();
+      const Nanos now = wall_now();
+      if (now - last_stats > 200 * kNanosPerMs) {
+        src->update_stats(stats);
+        last_stats = now;
+      }
+    }
+    flush_all();
+    src->update_stats(stats);
+    done.store(true, std::memory_order_release);
+  }
+
+  std::unique_ptr<CaptureSource> src;
+  uint16_t iface;
+  bool live;
+  PacketPool pool;
+  Defragmenter defrag;
+  Decoder decoder;
+  CaptureStats stats;
+  std::vector<std::unique_ptr<SlotRing>> to_worker;    // [worker]
+  std::vector<std::unique_ptr<SlotRing>> from_worker;  // [worker]
+  std::vector<std::vector<uint32_t>> pending;          // [worker][kBatch]
+  std::vector<std::size_t> pending_n;
+  std::string error;
+  std::atomic<bool> done{false};
+  std::thread thread;
+};
+
+// ---------------------------------------------------------------------------------------
+struct Pipeline::Impl {
+  config::SensorConfig cfg;
+  PipelineOptions opts;
+  std::vector<ConsumerFactory> factories;
+  std::vector<std::unique_ptr<CaptureThread>> captures;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::unique_ptr<exporters::EveWriter> eve;
+  std::atomic<bool> stop{false};
+  std::atomic<bool> outputs_done{false};
+  std::thread output_thread;
+  Nanos started_wall = 0;
+  bool live = false;
+  bool finished_called = false;
+
+  void worker_loop(Worker& w) {
+    uint32_t buf[kBatch];
+    Backoff bo;
+    Nanos idle_since = 0;
+    for (;;) {
+      w.stats.heartbeat.inc();
+      std::size_t total = 0;
+      for (auto& c : captures) {
+        SlotRing& in = *c->to_worker[static_cast<std::size_t>(w.index)];
+        const std::size_t n = in.pop(buf, kBatch);
+        if (n == 0) continue;
+        for (std::size_t i = 0; i < n; ++i) w.process(c->pool.slot(buf[i]));
+        c->from_worker[static_cast<std::size_t>(w.index)]->push(buf, n);
+        total += n;
+      }
+      if (total > 0) {
+        bo.reset();
+        idle_since = 0;
+        continue;
+      }
+      bool all_done = true;
+      for (auto& c : captures)
+        if (!c->done.load(std::memory_order_acquire) ||
+            c->to_worker[static_cast<std::size_t>(w.index)]->read_available() > 0)
+          all_done = false;
+      if (all_done) break;
+      if (live) {
+        // Live and idle: wall-clock time moves flow timeouts on when traffic stops.
+        const Nanos now = wall_now();
+        if (idle_since == 0) idle_since = now;
+        if (now - idle_since > 100 * kNanosPerMs && now > w.now) {
+          w.now = now;
+          if (w.now >= w.next_expire) {
+            w.flows.expire(w.now);
+            w.next_expire = w.now + kNanosPerSec;
+          }
+          idle_since = now;
+        }
+      }
+      bo.wait();
+    }
+    w.flows.flush(FlowEndReason::kShutdown, w.now);
+    w.done.store(true, std::memory_order_release);
+  }
+
+  void output_loop() {
+    Backoff bo;
+    Nanos last_stats = wall_now();
+    const Nanos interval = static_cast<Nanos>(cfg.outputs.stats_interval_s) * kNanosPerSec;
+    for (;;) {
+      std::size_t n = 0;
+      exporters::FlowEvent ev;
+      for (auto& w : workers)
+        while (w->out.pop(ev)) {
+          if (eve) eve->write_flow(ev);
+          ++n;
+        }
+      if (live && interval > 0 && wall_now() - last_stats >= interval) {
+        write_stats();
+        last_stats = wall_now();
+      }
+      if (n > 0) {
+        bo.reset();
+        continue;
+      }
+      bool all_done = true;
+      for (auto& w : workers)
+        if (!w->done.load(std::memory_order_acquire) || w->out.read_available() > 0)
+          all_done = false;
+      if (all_done) break;
+      if (eve) eve->flush();
+      timespec t{0, 1'000'000};
+      nanosleep(&t, nullptr);
+    }
+    if (eve) eve->flush();
+    outputs_done.store(true, std::memory_order_release);
+  }
+
+  std::vector<std::pair<std::string, uint64_t>> counters() const;
+
+  void write_stats() {
+    if (!eve) return;
+    const Nanos now = wall_now();
+    eve->write_stats(now, counters(), static_cast<double>(now - started_wall) / 1e9);
+    eve->flush();
+  }
+};
+
+Pipeline::Pipeline(const config::SensorConfig& cfg, PipelineOptions opts)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->cfg = cfg;
+  impl_->opts = std::move(opts);
+  impl_->live = !impl_->opts.interfaces.empty();
+  if (impl_->opts.workers < 1) impl_->opts.workers = 1;
+}
+
+Pipeline::~Pipeline() {
+  if (!impl_->finished_called && (impl_->output_thread.joinable())) {
+    request_stop();
+    finish();
+  }
+}
+
+void Pipeline::add_stream_consumer(ConsumerFactory f) { impl_->factories.push_back(std::move(f)); }
+
+bool Pipeline::open(std::string* error) {
+  Impl& m = *impl_;
+  const int nw = m.opts.workers;
+  if (m.live) {
+    uint16_t i = 0;
+    for (const std::string& ifc : m.opts.interfaces) {
+      auto src = CaptureSource::open_live(ifc, m.cfg.capture, error);
+      if (!src) return false;
+      m.captures.push_back(std::make_unique<CaptureThread>(std::move(src), i++, m.cfg, nw));
+    }
+  } else {
+    auto src = CaptureSource::open_files(m.opts.files, error);
+    if (!src) return false;
+    m.captures.push_back(std::make_unique<CaptureThread>(std::move(src), 0, m.cfg, nw));
+  }
+  const std::size_t per_flow = flow_table_bytes_per_flow() + TcpTracker::bytes_per_flow();
+  const std::size_t capacity =
+      std::max<std::size_t>(1024, m.cfg.flow_memcap / static_cast<std::size_t>(nw) / per_flow);
+  const uint64_t seed = static_cast<uint64_t>(wall_now());
+  for (int w = 0; w < nw; ++w) {
+    auto wk = std::make_unique<Worker>(w, m.cfg, capacity, nw, m.live, seed);
+    for (auto& f : m.factories) {
+      wk->consumers.push_back(f(w));
+      wk->tcp.add_consumer(wk->consumers.back().get());
+    }
+    m.workers.push_back(std::move(wk));
+  }
+  m.eve = std::make_unique<exporters::EveWriter>(m.opts.log_dir);
+  if (!m.eve->open(error)) return false;
+  return true;
+}
+
+void Pipeline::start() {
+  Impl& m = *impl_;
+  m.started_wall = wall_now();
+  for (auto& w : m.workers) w->thread = std::thread([&m, wp = w.get()] { m.worker_loop(*wp); });
+  m.output_thread = std::thread([&m] { m.output_loop(); });
+  for (auto& c : m.captures) c->thread = std::thread([&m, cp = c.get()] { cp->run(m.stop); });
+}
+
+void Pipeline::request_stop() noexcept { impl_->stop.store(true, std::memory_order_relaxed); }
+
+bool Pipeline::finished() const noexcept {
+  return impl_->outputs_done.load(std::memory_order_acquire);
+}
+
+void Pipeline::finish() {
+  Impl& m = *impl_;
+  if (m.finished_called) return;
+  m.finished_called = true;
+  for (auto& c : m.captures)
+    if (c->thread.joinable()) c->thread.join();
+  for (auto& w : m.workers)
+    if (w->thread.joinable()) w->thread.join();
+  if (m.output_thread.joinable()) m.output_thread.join();
+  m.write_stats();
+  if (!m.live && m.cfg.outputs.metrics_file) {
+    exporters::MetricsRegistry reg;
+    reg.add_callback([this](exporters::MetricsSink& s) { collect_metrics(s); });
+    std::string err;
+    if (!reg.write_file(m.opts.log_dir + "/metrics.prom", &err))
+      std::fprintf(stderr, "warning: %s\n", err.c_str());
+  }
+}
+
+bool Pipeline::live() const noexcept { return impl_->live; }
+int Pipeline::workers() const noexcept { return impl_->opts.workers; }
+
+Progress Pipeline::progress() const noexcept {
+  Progress p;
+  for (auto& c : impl_->captures) {
+    p.input_bytes_read += c->stats.input_bytes_read.get();
+    p.input_bytes_total += c->src->input_total_bytes();
+    p.packets += c->stats.packets.get();
+  }
+  return p;
+}
+
+std::vector<std::pair<std::string, uint64_t>> Pipeline::stats_counters() const {
+  return impl_->counters();
+}
+
+void Pipeline::write_stats_event() { impl_->write_stats(); }
+
+std::vector<std::pair<std::string, uint64_t>> Pipeline::Impl::counters() const {
+  std::vector<std::pair<std::string, uint64_t>> out;
+  out.reserve(128);
+  auto add = [&out](const char* name, uint64_t v) { out.emplace_back(name, v); };
+
+  uint64_t kp = 0, kd = 0, kid = 0, rd = 0, pd = 0, od = 0;
+  for (auto& c : captures) {
+    kp += c->stats.kernel_packets.get();
+    kd += c->stats.kernel_drops.get();
+    kid += c->stats.kernel_ifdrops.get();
+    rd += c->stats.drop_ring.get();
+    pd += c->stats.drop_pool.get();
+    od += c->stats.drop_oversize.get();
+  }
+  add("capture.kernel_packets", kp);
+  add("capture.kernel_drops", kd);
+  add("capture.kernel_ifdrops", kid);
+  add("capture.ring_drops", rd);
+  add("capture.pool_drops", pd);
+  add("capture.oversize_drops", od);
+
+  auto dsum = [this](const Counter DecodeStats::*m) {
+    uint64_t v = 0;
+    for (auto& c : captures) v += (c->decoder.stats().*m).get();
+    return v;
+  };
+#define TS_DEC(field) add("decoder." #field, dsum(&DecodeStats::field))
+  TS_DEC(pkts); TS_DEC(bytes); TS_DEC(invalid); TS_DEC(ipv4); TS_DEC(ipv6);
+  TS_DEC(ethernet); TS_DEC(raw); TS_DEC(sll); TS_DEC(tcp); TS_DEC(udp); TS_DEC(icmpv4);
+  TS_DEC(icmpv6); TS_DEC(arp); TS_DEC(vlan); TS_DEC(vlan_qinq); TS_DEC(gre); TS_DEC(erspan);
+  TS_DEC(vxlan); TS_DEC(mpls); TS_DEC(pppoe); TS_DEC(ppp); TS_DEC(ipv4_in_ipv6);
+  TS_DEC(ipv6_in_ipv4); TS_DEC(other_ip);
+#undef TS_DEC
+  add("defrag.ipv4.fragments", dsum(&DecodeStats::ipv4_frag));
+  add("defrag.ipv6.fragments", dsum(&DecodeStats::ipv6_frag));
+  add("defrag.reassembled", dsum(&DecodeStats::frag_reassembled));
+  for (std::size_t e = 0; e < kDecodeEventCount; ++e) {
+    uint64_t v = 0;
+    for (auto& c : captures) v += c->decoder.stats().events[e].get();
+    if (v == 0) continue;  // Suricata lists events that occurred
+    out.emplace_back("decoder.event." + std::string(decode_event_name(static_cast<DecodeEvent>(e))), v);
+  }
+
+  auto fsum = [this](const Counter FlowStats::*m) {
+    uint64_t v = 0;
+    for (auto& w : workers) v += (w->flows.stats().*m).get();
+    return v;
+  };
+  int64_t active = 0;
+  for (auto& w : workers) active += w->flows.stats().active.get();
+  add("flow.total", fsum(&FlowStats::created));
+  add("flow.tcp", fsum(&FlowStats::tcp));
+  add("flow.udp", fsum(&FlowStats::udp));
+  add("flow.icmp", fsum(&FlowStats::icmp));
+  add("flow.other", fsum(&FlowStats::other));
+  add("flow.active", static_cast<uint64_t>(active < 0 ? 0 : active));
+  add("flow.timeout", fsum(&FlowStats::timed_out));
+  add("flow.evicted", fsum(&FlowStats::evicted));
+
+  auto tsum = [this](const Counter TcpStats::*m) {
+    uint64_t v = 0;
+    for (auto& w : workers) v += (w->tcp.stats().*m).get();
+    return v;
+  };
+#define TS_TCP(field, name) add("tcp." name, tsum(&TcpStats::field))
+  TS_TCP(sessions, "sessions"); TS_TCP(syn, "syn"); TS_TCP(synack, "synack");
+  TS_TCP(rst, "rst"); TS_TCP(fin, "fin"); TS_TCP(handshakes, "handshakes");
+  TS_TCP(midstream_pickups, "midstream_pickups"); TS_TCP(retransmissions, "retransmissions");
+  TS_TCP(out_of_order, "out_of_order"); TS_TCP(gaps, "reassembly_gap");
+  TS_TCP(gap_bytes, "reassembly_gap_bytes"); TS_TCP(zero_windows, "zero_windows");
+  TS_TCP(reassembly_memcap_drops, "segment_memcap_drop");
+  TS_TCP(bytes_delivered, "stream_bytes");
+#undef TS_TCP
+  uint64_t fed = 0;
+  for (auto& w : workers) fed += w->stats.flow_events_dropped.get();
+  add("output.flow_events_dropped", fed);
+  add("detect.alert", 0);
+  return out;
+}
+
+}  // namespace ts
+
+namespace ts {
+
+void Pipeline::collect_metrics(exporters::MetricsSink& s) const {
+  const Impl& m = *impl_;
+  using L = exporters::MetricLabels;
+  for (auto& c : m.captures) {
+    const std::string& ifc = c->src->name();
+    const CaptureStats& st = c->stats;
+    s.counter("tradesentry_packets_total", "Frames captured, per interface", L{{"interface", ifc}},
+              static_cast<double>(st.packets.get()));
+    s.counter("tradesentry_bytes_total", "Bytes on the wire of frames captured, per interface",
+              L{{"interface", ifc}}, static_cast<double>(st.bytes.get()));
+    const std::pair<const char*, uint64_t> drops[] = {
+        {"kernel", st.kernel_drops.get()}, {"interface", st.kernel_ifdrops.get()},
+        {"ring", st.drop_ring.get()}, {"pool", st.drop_pool.get()},
+        {"oversize", st.drop_oversize.get()}};
+    for (auto& [stage, v] : drops)
+      s.counter("tradesentry_dropped_packets_total",
+                "Packets lost before inspection, per interface and pipeline stage",
+                L{{"interface", ifc}, {"stage", stage}}, static_cast<double>(v));
+    s.counter("tradesentry_capture_kernel_packets_total",
+              "Packets the kernel passed to capture (pcap_stats; offline: frames read)",
+              L{{"interface", ifc}}, static_cast<double>(st.kernel_packets.get()));
+  }
+  for (const char* sev : {"1", "2", "3", "4"})
+    s.counter("tradesentry_alerts_total", "Alerts raised, per severity (1 highest)",
+              L{{"severity", sev}}, 0);
+
+  uint64_t invalid = 0;
+  std::array<uint64_t, kDecodeEventCount> events{};
+  for (auto& c : m.captures) {
+    invalid += c->decoder.stats().invalid.get();
+    for (std::size_t e = 0; e < kDecodeEventCount; ++e)
+      events[e] += c->decoder.stats().events[e].get();
+  }
+  s.counter("tradesentry_decoder_invalid_packets_total", "Frames dropped as malformed", L{},
+            static_cast<double>(invalid));
+  for (std::size_t e = 0; e < kDecodeEventCount; ++e)
+    s.counter("tradesentry_decoder_events_total", "Decoder anomalies, per reason",
+              L{{"reason", std::string(decode_event_name(static_cast<DecodeEvent>(e)))}},
+              static_cast<double>(events[e]));
+
+  int64_t active = 0;
+  uint64_t created = 0, evicted = 0, timed_out = 0;
+  for (auto& w : m.workers) {
+    active += w->flows.stats().active.get();
+    created += w->flows.stats().created.get();
+    evicted += w->flows.stats().evicted.get();
+    timed_out += w->flows.stats().timed_out.get();
+  }
+  s.gauge("tradesentry_flows_active", "Flows tracked now", L{},
+          static_cast<double>(active < 0 ? 0 : active));
+  s.counter("tradesentry_flows_total", "Flows created", L{}, static_cast<double>(created));
+  s.counter("tradesentry_flows_evicted_total", "Flows ended early because the flow table was full",
+            L{}, static_cast<double>(evicted));
+  s.counter("tradesentry_flows_timed_out_total", "Flows ended by their idle timeout", L{},
+            static_cast<double>(timed_out));
+
+  auto tsum = [&m](const Counter TcpStats::*f) {
+    uint64_t v = 0;
+    for (auto& w : m.workers) v += (w->tcp.stats().*f).get();
+    return static_cast<double>(v);
+  };
+  s.counter("tradesentry_tcp_retransmitted_segments_total", "TCP segments retransmitted", L{},
+            tsum(&TcpStats::retransmissions));
+  s.counter("tradesentry_tcp_out_of_order_segments_total", "TCP segments arriving out of order",
+            L{}, tsum(&TcpStats::out_of_order));
+  s.counter("tradesentry_tcp_stream_gaps_total", "Holes in TCP streams delivered as gaps", L{},
+            tsum(&TcpStats::gaps));
+  s.counter("tradesentry_tcp_resets_total", "TCP segments with RST", L{}, tsum(&TcpStats::rst));
+  s.counter("tradesentry_tcp_zero_windows_total", "TCP segments advertising a zero window", L{},
+            tsum(&TcpStats::zero_windows));
+  s.counter("tradesentry_tcp_handshakes_total", "Completed TCP three-way handshakes", L{},
+            tsum(&TcpStats::handshakes));
+  s.counter("tradesentry_tcp_reassembly_memcap_drops_total",
+            "Out-of-order TCP segments not buffered because a reassembly cap was reached", L{},
+            tsum(&TcpStats::reassembly_memcap_drops));
+  int64_t held = 0;
+  for (auto& w : m.workers) held += w->tcp.stats().reassembly_bytes.get();
+  s.gauge("tradesentry_tcp_reassembly_bytes", "Out-of-order TCP bytes buffered now", L{},
+          static_cast<double>(held < 0 ? 0 : held));
+  for (auto& w : m.workers) {
+    const L wl{{"worker", std::to_string(w->index)}};
+    s.counter("tradesentry_worker_packets_total", "Packets inspected, per worker", wl,
+              static_cast<double>(w->stats.packets.get()));
+    s.counter("tradesentry_worker_loops_total",
+              "Worker loop iterations (liveness: stops rising if a worker hangs)", wl,
+              static_cast<double>(w->stats.heartbeat.get()));
+  }
+  uint64_t fed = 0;
+  for (auto& w : m.workers) fed += w->stats.flow_events_dropped.get();
+  s.counter("tradesentry_flow_events_dropped_total",
+            "EVE flow events lost because the output ring was full (live)", L{},
+            static_cast<double>(fed));
+}
+
+}  // namespace ts
