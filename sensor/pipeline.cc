@@ -590,7 +590,8 @@ std::vector<std::pair<std::string, uint64_t>> Pipeline::Impl::counters() const {
   TS_TCP(sessions, "sessions"); TS_TCP(syn, "syn"); TS_TCP(synack, "synack");
   TS_TCP(rst, "rst"); TS_TCP(fin, "fin"); TS_TCP(handshakes, "handshakes");
   TS_TCP(midstream_pickups, "midstream_pickups"); TS_TCP(retransmissions, "retransmissions");
-  TS_TCP(out_of_order, "out_of_order"); TS_TCP(gaps, "reassembly_gap");
+  TS_TCP(out_of_order, "out_of_order"); TS_TCP(lost_segment, "lost_segments");
+  TS_TCP(gaps, "reassembly_gap");
   TS_TCP(gap_bytes, "reassembly_gap_bytes"); TS_TCP(zero_windows, "zero_windows");
   TS_TCP(reassembly_memcap_drops, "segment_memcap_drop");
   TS_TCP(bytes_delivered, "stream_bytes");
@@ -671,6 +672,9 @@ void Pipeline::collect_metrics(exporters::MetricsSink& s) const {
             tsum(&TcpStats::retransmissions));
   s.counter("tradesentry_tcp_out_of_order_segments_total", "TCP segments arriving out of order",
             L{}, tsum(&TcpStats::out_of_order));
+  s.counter("tradesentry_tcp_lost_segments_total",
+            "TCP segments following a hole never captured (previous segment not captured)", L{},
+            tsum(&TcpStats::lost_segment));
   s.counter("tradesentry_tcp_stream_gaps_total", "Holes in TCP streams delivered as gaps", L{},
             tsum(&TcpStats::gaps));
   s.counter("tradesentry_tcp_resets_total", "TCP segments with RST", L{}, tsum(&TcpStats::rst));

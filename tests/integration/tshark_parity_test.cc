@@ -102,6 +102,29 @@ TEST_F(TsharkParity, CorpusStreamsEqualTsharkFollow) {
   for (const auto& f : files) expect_streams_equal(f, 40, false);
 }
 
+// The TCP analysis counters equal what Wireshark's expert info reports on the corpus
+// (the labels' summary.expected_tcp_expert, checked there against tshark 4.0).
+TEST(CorpusTcpAnalysis, CountersEqualWiresharkExpertInfo) {
+  const auto files = corpus_files();
+  if (files.empty()) GTEST_SKIP() << "../shared/corpus absent: corpus TCP analysis not checked";
+  for (const auto& f : files) {
+    SCOPED_TRACE(f);
+    const std::string labels = f.substr(0, f.size() - 5) + ".labels.json";
+    const std::string want = run_command(
+        "/usr/bin/python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))[\"summary\"]"
+        "[\"expected_tcp_expert\"]; print(*[e.get(k,0) for k in (\"retransmission\","
+        "\"out_of_order\",\"previous_segment_not_captured\",\"connection_reset\")])' " +
+        labels);
+    const RunResult r = run_pipeline({f}, 2, false);
+    const std::string got = std::to_string(r.counters.at("tcp.retransmissions")) + " " +
+                            std::to_string(r.counters.at("tcp.out_of_order")) + " " +
+                            std::to_string(r.counters.at("tcp.lost_segments")) + " " +
+                            std::to_string(r.counters.at("tcp.rst")) + "\n";
+    EXPECT_EQ(got, want) << "retransmissions out_of_order lost_segments rst";
+    EXPECT_EQ(r.counters.at("tcp.reassembly_gap"), 0u);
+  }
+}
+
 TEST_F(TsharkParity, GeneratedStreamsEqualTsharkFollow) {
   ASSERT_FALSE(generated_files().empty());
   expect_streams_equal(generated_files()[0], 60, true);
