@@ -4,7 +4,9 @@
 
 #include <vector>
 
+#include "sensor/flow_hash.h"
 #include "tests/alloc_hook.h"
+#include "tests/sensor/packet_builder.h"
 #include "sensor/flow_table.h"
 
 namespace ts {
@@ -12,33 +14,17 @@ namespace {
 
 constexpr std::size_t kFlows = 100'000;
 
-PacketView udp(uint32_t i) {
-  PacketView p;
-  p.ip_version = 4;
-  p.ip_proto = 17;
-  p.l4 = L4::kUdp;
-  const uint8_t src[4] = {10, static_cast<uint8_t>(i >> 16), static_cast<uint8_t>(i >> 8),
-                          static_cast<uint8_t>(i)};
-  const uint8_t dst[4] = {172, 16, 0, 1};
-  p.src = IpAddr::v4(src);
-  p.dst = IpAddr::v4(dst);
-  p.sport = static_cast<Port>(1024 + i % 50000);
-  p.dport = 53;
-  p.wirelen = 100;
-  return p;
-}
-
-uint32_t hash_of(uint32_t i) {  // stands in for flow_hash: any well-mixed value
-  uint64_t h = (i + 1) * 0x9E3779B97F4A7C15ull;
-  h ^= h >> 31;
-  return static_cast<uint32_t>(h);
+IpAddr host(uint32_t i) {
+  return test::ip4(10, static_cast<uint8_t>(i >> 16), static_cast<uint8_t>(i >> 8),
+                   static_cast<uint8_t>(i));
 }
 
 struct Keys {
   explicit Keys(std::size_t n) {
     for (uint32_t i = 0; i < n; ++i) {
-      pkts.push_back(udp(i));
-      hashes.push_back(hash_of(i));
+      pkts.push_back(test::make_udp(host(i), test::ip4(172, 16, 0, 1),
+                                    static_cast<Port>(1024 + i % 50000), 53, {}, 0));
+      hashes.push_back(flow_hash(pkts.back()));
     }
   }
   std::vector<PacketView> pkts;

@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "sensor/flow_hash.h"
 #include "tests/alloc_hook.h"
+#include "tests/sensor/packet_builder.h"
 #include "sensor/tcp_stream.h"
 
 namespace ts {
@@ -21,34 +23,6 @@ class Sink : public StreamConsumer {
   void on_stream_gap(Flow&, Dir, uint32_t len, Nanos) noexcept override { gaps += len; }
   uint64_t bytes = 0, gaps = 0;
 };
-
-PacketView seg(uint32_t flow, uint32_t seq, const std::string& payload) {
-  PacketView p;
-  p.ip_version = 4;
-  p.ip_proto = 6;
-  p.l4 = L4::kTcp;
-  const uint8_t src[4] = {10, static_cast<uint8_t>(flow >> 16), static_cast<uint8_t>(flow >> 8),
-                          static_cast<uint8_t>(flow)};
-  const uint8_t dst[4] = {172, 16, 0, 1};
-  p.src = IpAddr::v4(src);
-  p.dst = IpAddr::v4(dst);
-  p.sport = 40000;
-  p.dport = 443;
-  p.tcp.seq = seq;
-  p.tcp.ack = 1;
-  p.tcp.flags = tcpflag::kAck | tcpflag::kPsh;
-  p.tcp.window = 1000;
-  p.payload = reinterpret_cast<const uint8_t*>(payload.data());
-  p.payload_len = static_cast<uint32_t>(payload.size());
-  p.wirelen = p.payload_len + 54;
-  return p;
-}
-
-uint32_t hash_of(uint32_t i) {
-  uint64_t h = (i + 1) * 0x9E3779B97F4A7C15ull;
-  h ^= h >> 31;
-  return static_cast<uint32_t>(h);
-}
 
 void run(benchmark::State& state, bool swapped) {
   const uint32_t flows = static_cast<uint32_t>(state.range(0));
@@ -65,8 +39,11 @@ void run(benchmark::State& state, bool swapped) {
   std::vector<PacketView> pkts;
   std::vector<uint32_t> hashes, step(flows, 0);
   for (uint32_t f = 0; f < flows; ++f) {
-    pkts.push_back(seg(f, 1, payload));
-    hashes.push_back(hash_of(f));
+    const IpAddr client = test::ip4(10, static_cast<uint8_t>(f >> 16),
+                                    static_cast<uint8_t>(f >> 8), static_cast<uint8_t>(f));
+    pkts.push_back(test::make_tcp(client, test::ip4(172, 16, 0, 1), 40000, 443, 1, 1,
+                                  tcpflag::kAck | tcpflag::kPsh, payload, 0, 1000));
+    hashes.push_back(flow_hash(pkts.back()));
   }
   uint32_t f = 0;
   Nanos t = 0;

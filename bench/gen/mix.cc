@@ -211,7 +211,7 @@ class FixSession : public Session {
     fb_.add(108, int64_t{30});
     fb_.add(141, "Y");
     if (kind_ != FixKind::kFix42) {
-      char user[16];
+      char user[sizeof sender_ + 1];
       std::snprintf(user, sizeof user, "u%s", sender_);
       fb_.add(553, user);
       fb_.add(554, "s3cr3t!Pw");

@@ -1,10 +1,11 @@
-// Test helpers: build PacketViews directly (no decoder), and a symmetric test hash.
+// Test and benchmark helpers: build PacketViews directly (no decoder).
 // Payload spans must outlive the view (tests keep the bytes in a std::string or vector).
 #pragma once
 
 #include <cstdint>
 #include <string_view>
 
+#include "sensor/flow_hash.h"
 #include "sensor/packet.h"
 
 namespace ts::test {
@@ -61,18 +62,7 @@ inline PacketView make_icmp(const IpAddr& src, const IpAddr& dst, Nanos ts) {
   return p;
 }
 
-// Symmetric: both directions of a flow hash alike (sum and xor of the endpoint hashes).
-inline uint32_t test_hash(const PacketView& p) {
-  auto endpoint = [](const IpAddr& a, Port port) {
-    uint64_t h = 1469598103934665603ull;
-    for (uint8_t b : a.b) h = (h ^ b) * 1099511628211ull;
-    h = (h ^ port) * 1099511628211ull;
-    return h;
-  };
-  const uint64_t a = endpoint(p.src, p.sport), b = endpoint(p.dst, p.dport);
-  uint64_t h = (a + b) ^ (a ^ b) * 31 ^ p.ip_proto;
-  h ^= h >> 29;
-  return static_cast<uint32_t>(h * 0x9E3779B97F4A7C15ull >> 32);
-}
+// The product's symmetric flow hash, under the name the flow and TCP tests use.
+inline uint32_t test_hash(const PacketView& p) { return flow_hash(p); }
 
 }  // namespace ts::test
