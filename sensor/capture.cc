@@ -1,6 +1,11 @@
 #include "sensor/capture.h"
 
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstring>
 #include <sys/stat.h>
 
 #include "config/config.h"
@@ -21,11 +26,20 @@ void on_pcap_frame(u_char* user, const pcap_pkthdr* h, const u_char* bytes) {
   ctx->handler->on_frame(ctx->lt, ts, bytes, h->caplen, h->len);
 }
 
+uint32_t load32(const uint8_t* p, bool swapped) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return swapped ? __builtin_bswap32(v) : v;
+}
+
 }  // namespace
+
 
 CaptureSource::~CaptureSource() {
   for (pcap_t* p : handles_)
     if (p) pcap_close(p);
+  for (MappedFile& m : maps_)
+    if (m.base) munmap(const_cast<uint8_t*>(m.base), m.size);
 }
 
 std::unique_ptr<CaptureSource> CaptureSource::open_files(const std::vector<std::string>& files,
@@ -45,6 +59,29 @@ std::unique_ptr<CaptureSource> CaptureSource::open_files(const std::vector<std::
     if (stat(f.c_str(), &st) == 0) s->total_bytes_ += static_cast<uint64_t>(st.st_size);
     s->handles_.push_back(p);
     s->files_.push_back(f);
+    MappedFile m;
+    const int fd = ::open(f.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0 && st.st_size >= 24) {
+      void* base = mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+      if (base != MAP_FAILED) {
+        const auto* b = static_cast<const uint8_t*>(base);
+        uint32_t magic;
+        std::memcpy(&magic, b, 4);
+        const bool classic = magic == 0xa1b2c3d4 || magic == 0xd4c3b2a1 ||
+                             magic == 0xa1b23c4d || magic == 0x4d3cb2a1;
+        if (classic) {
+          madvise(base, static_cast<std::size_t>(st.st_size), MADV_SEQUENTIAL);
+          m.base = b;
+          m.size = static_cast<std::size_t>(st.st_size);
+          m.swapped = magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1;
+          m.nano = magic == 0xa1b23c4d || magic == 0x4d3cb2a1;
+        } else {
+          munmap(base, static_cast<std::size_t>(st.st_size));
+        }
+      }
+    }
+    if (fd >= 0) ::close(fd);
+    s->maps_.push_back(m);
   }
   return s;
 }
@@ -100,6 +137,18 @@ CaptureSource::ReadStatus CaptureSource::read(int max, FrameHandler& h, int* got
   *got = 0;
   while (current_ < handles_.size()) {
     pcap_t* p = handles_[current_];
+    if (!live_ && maps_[current_].base) {
+      MappedFile& m = maps_[current_];
+      const ReadStatus st = read_mapped(m, static_cast<LinkType>(pcap_datalink(p)), max, h, got);
+      if (st != ReadStatus::kEnd) return st;
+      done_bytes_ += m.size;
+      munmap(const_cast<uint8_t*>(m.base), m.size);
+      m.base = nullptr;
+      pcap_close(p);
+      handles_[current_] = nullptr;
+      ++current_;
+      continue;
+    }
     DispatchCtx ctx{&h, static_cast<LinkType>(pcap_datalink(p)), nano_};
     const int n = pcap_dispatch(p, max, on_pcap_frame, reinterpret_cast<u_char*>(&ctx));
     if (n > 0) {
@@ -128,6 +177,35 @@ CaptureSource::ReadStatus CaptureSource::read(int max, FrameHandler& h, int* got
   return ReadStatus::kEnd;
 }
 
+CaptureSource::ReadStatus CaptureSource::read_mapped(MappedFile& m, LinkType lt, int max,
+                                                     FrameHandler& h, int* got) noexcept {
+  int n = 0;
+  while (n < max && m.off < m.size) {
+    if (m.size - m.off < 16) {
+      error_ = files_[current_] + ": truncated capture file (partial record header at byte " +
+               std::to_string(m.off) + ")";
+      return ReadStatus::kError;
+    }
+    const uint8_t* r = m.base + m.off;
+    const uint32_t sec = load32(r, m.swapped), frac = load32(r + 4, m.swapped);
+    const uint32_t caplen = load32(r + 8, m.swapped), len = load32(r + 12, m.swapped);
+    if (caplen > 262144 || m.size - m.off - 16 < caplen) {
+      error_ = files_[current_] + ": " +
+               (caplen > 262144 ? "corrupt record (captured length " + std::to_string(caplen) + ")"
+                                : std::string("truncated capture file (partial record)")) +
+               " at byte " + std::to_string(m.off);
+      return ReadStatus::kError;
+    }
+    const Nanos ts = static_cast<Nanos>(sec) * kNanosPerSec +
+                     (m.nano ? static_cast<Nanos>(frac) : static_cast<Nanos>(frac) * kNanosPerUs);
+    h.on_frame(lt, ts, r + 16, caplen, len);
+    m.off += 16 + caplen;
+    ++n;
+  }
+  *got = n;
+  return n > 0 ? ReadStatus::kPackets : ReadStatus::kEnd;
+}
+
 void CaptureSource::update_stats(CaptureStats& s) noexcept {
   if (live_) {
     pcap_stat ps{};
@@ -140,7 +218,9 @@ void CaptureSource::update_stats(CaptureStats& s) noexcept {
   }
   s.kernel_packets.set(s.packets.get());
   uint64_t pos = done_bytes_;
-  if (current_ < handles_.size() && handles_[current_]) {
+  if (current_ < maps_.size() && maps_[current_].base) {
+    pos += maps_[current_].off;
+  } else if (current_ < handles_.size() && handles_[current_]) {
     if (FILE* f = pcap_file(handles_[current_])) {
       const long off = ftell(f);
       if (off > 0) pos += static_cast<uint64_t>(off);

@@ -67,7 +67,19 @@ class CaptureSource {
   CaptureSource() = default;
   bool live_ = false;
   std::string name_;
+  // Classic pcap files are read from a read-only mapping (records parsed here, frames handed
+  // out in place: no per-record fread); pcapng and live go through libpcap.
+  struct MappedFile {
+    const uint8_t* base = nullptr;
+    std::size_t size = 0;
+    std::size_t off = 24;  // past the file header
+    bool swapped = false;
+    bool nano = false;
+  };
+  ReadStatus read_mapped(MappedFile& m, LinkType lt, int max, FrameHandler& h, int* got) noexcept;
+
   std::vector<pcap_t*> handles_;
+  std::vector<MappedFile> maps_;  // parallel to handles_ (offline); base null: use libpcap
   std::vector<std::string> files_;
   std::size_t current_ = 0;
   bool nano_ = false;

@@ -201,5 +201,9 @@ int main(int argc, char** argv) {
   if (progress)
     print_summary(pipeline,
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  if (const std::string e = pipeline.error(); !e.empty()) {
+    std::fprintf(stderr, "error: %s (packets before it were processed and logged)\n", e.c_str());
+    return kExitRuntime;
+  }
   return kExitOk;
 }

@@ -503,6 +503,12 @@ void Pipeline::finish() {
   }
 }
 
+std::string Pipeline::error() const {
+  for (auto& c : impl_->captures)
+    if (!c->error.empty()) return c->error;
+  return {};
+}
+
 bool Pipeline::live() const noexcept { return impl_->live; }
 int Pipeline::workers() const noexcept { return impl_->opts.workers; }
 

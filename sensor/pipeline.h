@@ -62,6 +62,9 @@ class Pipeline {
   // Joins all threads, then writes the final stats event (and metrics.prom when enabled).
   void finish();
 
+  // After finish(): the first capture failure (truncated or corrupt file, interface gone),
+  // empty when every source ended cleanly. What was read before it is fully processed.
+  std::string error() const;
   bool live() const noexcept;
   int workers() const noexcept;
   Progress progress() const noexcept;

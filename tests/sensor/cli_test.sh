@@ -43,6 +43,14 @@ check "pcap: decoder.pkts" "$(stat_of "$work/l1/eve.json" decoder.pkts)" 3000
 check "metrics.prom written" "$(grep -c '^tradesentry_packets_total{interface="pcap"} 3000$' "$work/l1/metrics.prom")" 1
 "$BIN" -r "$work/b.pcapng" -l "$work/l2"; check "pcapng run exits 0" $? 0
 check "pcapng: decoder.pkts" "$(stat_of "$work/l2/eve.json" decoder.pkts)" 2000
+# A capture cut mid-record: what came before is processed and logged, the run exits 1.
+head -c 100000 "$work/a.pcap" > "$work/cut.pcap"
+err=$("$BIN" -r "$work/cut.pcap" -l "$work/l5" 2>&1); rc=$?
+check "truncated capture exits 1" $rc 1
+case "$err" in *"cut.pcap: truncated capture file"*) echo "ok   truncated capture names the file";;
+  *) echo "FAIL truncated capture message: $err"; fail=1;; esac
+want=$(capinfos -M -c "$work/cut.pcap" 2>/dev/null | awk '/Number of packets/ {print $NF}')
+check "truncated capture: packets before the cut logged" "$(stat_of "$work/l5/eve.json" decoder.pkts)" "$want"
 # Several files in order: one run, counts add up.
 "$BIN" -r "$work/a.pcap" -r "$work/b.pcapng" -l "$work/l3" --workers 2
 check "two files: decoder.pkts" "$(stat_of "$work/l3/eve.json" decoder.pkts)" 5000
