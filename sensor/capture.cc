@@ -23,7 +23,7 @@ void on_pcap_frame(u_char* user, const pcap_pkthdr* h, const u_char* bytes) {
   auto* ctx = reinterpret_cast<DispatchCtx*>(user);
   const Nanos sub = ctx->nano ? h->ts.tv_usec : static_cast<Nanos>(h->ts.tv_usec) * kNanosPerUs;
   const Nanos ts = static_cast<Nanos>(h->ts.tv_sec) * kNanosPerSec + sub;
-  ctx->handler->on_frame(ctx->lt, ts, bytes, h->caplen, h->len);
+  ctx->handler->on_frame(ctx->lt, ts, bytes, h->caplen, h->len, false);
 }
 
 uint32_t load32(const uint8_t* p, bool swapped) {
@@ -142,8 +142,7 @@ CaptureSource::ReadStatus CaptureSource::read(int max, FrameHandler& h, int* got
       const ReadStatus st = read_mapped(m, static_cast<LinkType>(pcap_datalink(p)), max, h, got);
       if (st != ReadStatus::kEnd) return st;
       done_bytes_ += m.size;
-      munmap(const_cast<uint8_t*>(m.base), m.size);
-      m.base = nullptr;
+      m.off = m.size;  // finished; the mapping is released by the destructor
       pcap_close(p);
       handles_[current_] = nullptr;
       ++current_;
@@ -198,7 +197,7 @@ CaptureSource::ReadStatus CaptureSource::read_mapped(MappedFile& m, LinkType lt,
     }
     const Nanos ts = static_cast<Nanos>(sec) * kNanosPerSec +
                      (m.nano ? static_cast<Nanos>(frac) : static_cast<Nanos>(frac) * kNanosPerUs);
-    h.on_frame(lt, ts, r + 16, caplen, len);
+    h.on_frame(lt, ts, r + 16, caplen, len, true);
     m.off += 16 + caplen;
     ++n;
   }
@@ -218,7 +217,8 @@ void CaptureSource::update_stats(CaptureStats& s) noexcept {
   }
   s.kernel_packets.set(s.packets.get());
   uint64_t pos = done_bytes_;
-  if (current_ < maps_.size() && maps_[current_].base) {
+  if (current_ < maps_.size() && maps_[current_].base && current_ < handles_.size() &&
+      handles_[current_]) {
     pos += maps_[current_].off;
   } else if (current_ < handles_.size() && handles_[current_]) {
     if (FILE* f = pcap_file(handles_[current_])) {

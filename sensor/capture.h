@@ -33,8 +33,10 @@ struct alignas(64) CaptureStats {
 class FrameHandler {
  public:
   virtual ~FrameHandler() = default;
+  // `stable`: data stays valid and unchanged until the CaptureSource is destroyed (mapped
+  // capture files), so it need not be copied; otherwise it is valid only during the call.
   virtual void on_frame(LinkType lt, Nanos ts, const uint8_t* data, uint32_t caplen,
-                        uint32_t wirelen) noexcept = 0;
+                        uint32_t wirelen, bool stable) noexcept = 0;
 };
 
 class CaptureSource {
@@ -68,7 +70,8 @@ class CaptureSource {
   bool live_ = false;
   std::string name_;
   // Classic pcap files are read from a read-only mapping (records parsed here, frames handed
-  // out in place: no per-record fread); pcapng and live go through libpcap.
+  // out in place: no per-record fread, no copy); mappings stay until destruction because
+  // workers may still hold views into them. pcapng and live go through libpcap.
   struct MappedFile {
     const uint8_t* base = nullptr;
     std::size_t size = 0;

@@ -238,19 +238,24 @@ struct CaptureThread final : FrameHandler {
   }
 
   void on_frame(LinkType lt, Nanos ts, const uint8_t* data, uint32_t caplen,
-                uint32_t wirelen) noexcept override {
+                uint32_t wirelen, bool stable) noexcept override {
     stats.packets.inc();
     stats.bytes.inc(wirelen);
-    const uint32_t idx = acquire(caplen);
+    // A stable frame (mapped capture file) is decoded in place: the slot carries only the view.
+    const uint32_t idx = acquire(stable ? 0 : caplen);
     if (idx == PacketPool::kNone) {
       if (caplen > pool.max_frame()) stats.drop_oversize.inc();
       else stats.drop_pool.inc();
       return;
     }
     PacketSlot& s = pool.slot(idx);
-    std::memcpy(s.data, data, caplen);
+    const uint8_t* frame = data;
+    if (!stable) {
+      std::memcpy(s.data, data, caplen);
+      frame = s.data;
+    }
     s.view.iface = iface;  // decode() resets the view except iface (defrag keys on it)
-    const DecodeResult r = decoder.decode(lt, ts, s.data, caplen, wirelen, s.view);
+    const DecodeResult r = decoder.decode(lt, ts, frame, caplen, wirelen, s.view);
     switch (r) {
       case DecodeResult::kOk:
       case DecodeResult::kNotIp:
