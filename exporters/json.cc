@@ -83,33 +83,17 @@ void append_json_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
-JsonBuilder& JsonBuilder::begin_object() {
+JsonBuilder& JsonBuilder::open(char bracket) {
   sep();
-  out_ += '{';
+  out_ += bracket;
   need_comma_ = false;
   ++depth_;
   return *this;
 }
 
-JsonBuilder& JsonBuilder::end_object() {
+JsonBuilder& JsonBuilder::close(char bracket) {
   assert(depth_ > 0);
-  out_ += '}';
-  need_comma_ = true;
-  --depth_;
-  return *this;
-}
-
-JsonBuilder& JsonBuilder::begin_array() {
-  sep();
-  out_ += '[';
-  need_comma_ = false;
-  ++depth_;
-  return *this;
-}
-
-JsonBuilder& JsonBuilder::end_array() {
-  assert(depth_ > 0);
-  out_ += ']';
+  out_ += bracket;
   need_comma_ = true;
   --depth_;
   return *this;

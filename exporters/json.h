@@ -24,12 +24,12 @@ void append_json_string(std::string& out, std::string_view s);
 // responsible for balancing begin/end (checked by assert in debug builds).
 class JsonBuilder {
  public:
-  JsonBuilder& begin_object();
+  JsonBuilder& begin_object() { return open('{'); }
   JsonBuilder& begin_object(std::string_view key) { return key_(key).begin_object(); }
-  JsonBuilder& end_object();
-  JsonBuilder& begin_array();
+  JsonBuilder& end_object() { return close('}'); }
+  JsonBuilder& begin_array() { return open('['); }
   JsonBuilder& begin_array(std::string_view key) { return key_(key).begin_array(); }
-  JsonBuilder& end_array();
+  JsonBuilder& end_array() { return close(']'); }
 
   // Writes "key": ; the next value call supplies its value.
   JsonBuilder& key(std::string_view k) { return key_(k); }
@@ -65,6 +65,8 @@ class JsonBuilder {
   int depth() const noexcept { return depth_; }
 
  private:
+  JsonBuilder& open(char bracket);   // begin an object or array
+  JsonBuilder& close(char bracket);  // end the innermost one
   JsonBuilder& key_(std::string_view k);
   JsonBuilder& int_(int64_t v);
   JsonBuilder& uint_(uint64_t v);
