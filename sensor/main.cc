@@ -173,7 +173,7 @@ int main(int argc, char** argv) {
   uint64_t last_pkts = 0;
   auto last_t = t0;
   while (!pipeline.finished()) {
-    timespec to{0, 250'000'000};
+    timespec to{0, 50'000'000};  // how soon the end of a short run is noticed
     const int sig = sigtimedwait(&sigs, nullptr, &to);
     if (sig == SIGINT || sig == SIGTERM) {
       pipeline.request_stop();
