@@ -148,7 +148,8 @@ JsonBuilder& JsonBuilder::raw(std::string_view json) {
   return *this;
 }
 
-JsonBuilder& JsonBuilder::int_(int64_t v) {
+template <class T>
+JsonBuilder& JsonBuilder::integer_(T v) {
   sep();
   char buf[24];
   auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
@@ -157,14 +158,8 @@ JsonBuilder& JsonBuilder::int_(int64_t v) {
   return *this;
 }
 
-JsonBuilder& JsonBuilder::uint_(uint64_t v) {
-  sep();
-  char buf[24];
-  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out_.append(buf, static_cast<std::size_t>(p - buf));
-  need_comma_ = true;
-  return *this;
-}
+JsonBuilder& JsonBuilder::int_(int64_t v) { return integer_(v); }
+JsonBuilder& JsonBuilder::uint_(uint64_t v) { return integer_(v); }
 
 int format_timestamp(Nanos ts, char* buf) {
   // Floor division so times before the epoch still get a non-negative fraction.

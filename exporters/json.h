@@ -68,6 +68,8 @@ class JsonBuilder {
   JsonBuilder& open(char bracket);   // begin an object or array
   JsonBuilder& close(char bracket);  // end the innermost one
   JsonBuilder& key_(std::string_view k);
+  template <class T>
+  JsonBuilder& integer_(T v);  // decimal via to_chars; defined in json.cc
   JsonBuilder& int_(int64_t v);
   JsonBuilder& uint_(uint64_t v);
   void sep() {
