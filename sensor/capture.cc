@@ -154,7 +154,7 @@ CaptureSource::ReadStatus CaptureSource::read(int max, FrameHandler& h, int* got
       *got = n;
       return ReadStatus::kPackets;
     }
-    if (n == PCAP_ERROR_BREAK) return live_ ? ReadStatus::kEnd : ReadStatus::kEnd;
+    if (n == PCAP_ERROR_BREAK) return ReadStatus::kEnd;
     if (n == PCAP_ERROR) {
       error_ = name_ + ": " + pcap_geterr(p);
       return ReadStatus::kError;
@@ -217,8 +217,7 @@ void CaptureSource::update_stats(CaptureStats& s) noexcept {
   }
   s.kernel_packets.set(s.packets.get());
   uint64_t pos = done_bytes_;
-  if (current_ < maps_.size() && maps_[current_].base && current_ < handles_.size() &&
-      handles_[current_]) {
+  if (current_ < handles_.size() && maps_[current_].base) {  // maps_ parallels handles_
     pos += maps_[current_].off;
   } else if (current_ < handles_.size() && handles_[current_]) {
     if (FILE* f = pcap_file(handles_[current_])) {

@@ -52,23 +52,23 @@ uint64_t find(const std::vector<std::pair<std::string, uint64_t>>& c, const char
 
 void print_summary(const ts::Pipeline& p, double secs) {
   const auto c = p.stats_counters();
+  const ts::Progress pr = p.progress();
   const uint64_t pkts = find(c, "decoder.pkts");
   const uint64_t bytes = find(c, "decoder.bytes");
+  auto u = [](uint64_t v) { return static_cast<unsigned long long>(v); };
   std::fprintf(stderr,
                "\ntradesentry: %llu packets (%s bytes) in %.2f s: %s packets/s, %s bit/s\n"
                "  flows: %llu total, %llu evicted\n"
                "  drops: kernel %llu, ring %llu, pool %llu; invalid packets %llu\n"
-               "  alerts: %llu (severity 1: 0, 2: 0, 3: 0, 4: 0)\n",
-               static_cast<unsigned long long>(pkts), human(static_cast<double>(bytes)).c_str(),
-               secs, human(static_cast<double>(pkts) / std::max(secs, 1e-9)).c_str(),
+               "  alerts: %llu (severity 1: %llu, 2: %llu, 3: %llu, 4: %llu)\n",
+               u(pkts), human(static_cast<double>(bytes)).c_str(), secs,
+               human(static_cast<double>(pkts) / std::max(secs, 1e-9)).c_str(),
                human(static_cast<double>(bytes) * 8 / std::max(secs, 1e-9)).c_str(),
-               static_cast<unsigned long long>(find(c, "flow.total")),
-               static_cast<unsigned long long>(find(c, "flow.evicted")),
-               static_cast<unsigned long long>(find(c, "capture.kernel_drops")),
-               static_cast<unsigned long long>(find(c, "capture.ring_drops")),
-               static_cast<unsigned long long>(find(c, "capture.pool_drops")),
-               static_cast<unsigned long long>(find(c, "decoder.invalid")),
-               static_cast<unsigned long long>(find(c, "detect.alert")));
+               u(find(c, "flow.total")), u(find(c, "flow.evicted")),
+               u(find(c, "capture.kernel_drops")), u(find(c, "capture.ring_drops")),
+               u(find(c, "capture.pool_drops")), u(find(c, "decoder.invalid")), u(pr.alerts),
+               u(pr.alerts_by_severity[0]), u(pr.alerts_by_severity[1]),
+               u(pr.alerts_by_severity[2]), u(pr.alerts_by_severity[3]));
 }
 
 }  // namespace

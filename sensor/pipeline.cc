@@ -80,6 +80,7 @@ struct alignas(64) WorkerStats {
   Counter bytes;
   Counter flow_events_dropped;  // live: output ring full
   Counter heartbeat;            // loop iterations: liveness
+  std::array<Counter, 4> alerts;  // raised on this worker, by severity 1..4 (index = sev - 1)
 };
 
 struct Worker final : FlowEndSink {
@@ -384,7 +385,6 @@ struct Pipeline::Impl {
   }
 
   void output_loop() {
-    Backoff bo;
     Nanos last_stats = wall_now();
     const Nanos interval = static_cast<Nanos>(cfg.outputs.stats_interval_s) * kNanosPerSec;
     for (;;) {
@@ -399,10 +399,7 @@ struct Pipeline::Impl {
         write_stats();
         last_stats = wall_now();
       }
-      if (n > 0) {
-        bo.reset();
-        continue;
-      }
+      if (n > 0) continue;
       bool all_done = true;
       for (auto& w : workers)
         if (!w->done.load(std::memory_order_acquire) || w->out.read_available() > 0)
@@ -417,6 +414,56 @@ struct Pipeline::Impl {
   }
 
   std::vector<std::pair<std::string, uint64_t>> counters() const;
+
+  // Totals over the threads that own each counter, read relaxed at call time. The stats
+  // event, the metrics and the terminal summary all read through these.
+  uint64_t capture_sum(const Counter CaptureStats::*f) const {
+    uint64_t v = 0;
+    for (auto& c : captures) v += (c->stats.*f).get();
+    return v;
+  }
+  uint64_t decode_sum(const Counter DecodeStats::*f) const {
+    uint64_t v = 0;
+    for (auto& c : captures) v += (c->decoder.stats().*f).get();
+    return v;
+  }
+  uint64_t decode_event_sum(std::size_t e) const {
+    uint64_t v = 0;
+    for (auto& c : captures) v += c->decoder.stats().events[e].get();
+    return v;
+  }
+  uint64_t flow_sum(const Counter FlowStats::*f) const {
+    uint64_t v = 0;
+    for (auto& w : workers) v += (w->flows.stats().*f).get();
+    return v;
+  }
+  uint64_t tcp_sum(const Counter TcpStats::*f) const {
+    uint64_t v = 0;
+    for (auto& w : workers) v += (w->tcp.stats().*f).get();
+    return v;
+  }
+  uint64_t worker_sum(const Counter WorkerStats::*f) const {
+    uint64_t v = 0;
+    for (auto& w : workers) v += (w->stats.*f).get();
+    return v;
+  }
+  uint64_t alerts(int severity) const {  // 1..4
+    uint64_t v = 0;
+    for (auto& w : workers) v += w->stats.alerts[static_cast<std::size_t>(severity - 1)].get();
+    return v;
+  }
+  uint64_t alerts_total() const { return alerts(1) + alerts(2) + alerts(3) + alerts(4); }
+  // Gauges are summed signed: one worker's decrement may be read before another's increment.
+  uint64_t flows_active() const {
+    int64_t v = 0;
+    for (auto& w : workers) v += w->flows.stats().active.get();
+    return v < 0 ? 0 : static_cast<uint64_t>(v);
+  }
+  uint64_t reassembly_bytes() const {
+    int64_t v = 0;
+    for (auto& w : workers) v += w->tcp.stats().reassembly_bytes.get();
+    return v < 0 ? 0 : static_cast<uint64_t>(v);
+  }
 
   void write_stats() {
     if (!eve) return;
@@ -524,6 +571,8 @@ Progress Pipeline::progress() const noexcept {
     p.input_bytes_total += c->src->input_total_bytes();
     p.packets += c->stats.packets.get();
   }
+  for (int sev = 1; sev <= 4; ++sev) p.alerts_by_severity[sev - 1] = impl_->alerts(sev);
+  p.alerts = impl_->alerts_total();
   return p;
 }
 
@@ -538,66 +587,39 @@ std::vector<std::pair<std::string, uint64_t>> Pipeline::Impl::counters() const {
   out.reserve(128);
   auto add = [&out](const char* name, uint64_t v) { out.emplace_back(name, v); };
 
-  uint64_t kp = 0, kd = 0, kid = 0, rd = 0, pd = 0, od = 0;
-  for (auto& c : captures) {
-    kp += c->stats.kernel_packets.get();
-    kd += c->stats.kernel_drops.get();
-    kid += c->stats.kernel_ifdrops.get();
-    rd += c->stats.drop_ring.get();
-    pd += c->stats.drop_pool.get();
-    od += c->stats.drop_oversize.get();
-  }
-  add("capture.kernel_packets", kp);
-  add("capture.kernel_drops", kd);
-  add("capture.kernel_ifdrops", kid);
-  add("capture.ring_drops", rd);
-  add("capture.pool_drops", pd);
-  add("capture.oversize_drops", od);
+  add("capture.kernel_packets", capture_sum(&CaptureStats::kernel_packets));
+  add("capture.kernel_drops", capture_sum(&CaptureStats::kernel_drops));
+  add("capture.kernel_ifdrops", capture_sum(&CaptureStats::kernel_ifdrops));
+  add("capture.ring_drops", capture_sum(&CaptureStats::drop_ring));
+  add("capture.pool_drops", capture_sum(&CaptureStats::drop_pool));
+  add("capture.oversize_drops", capture_sum(&CaptureStats::drop_oversize));
 
-  auto dsum = [this](const Counter DecodeStats::*m) {
-    uint64_t v = 0;
-    for (auto& c : captures) v += (c->decoder.stats().*m).get();
-    return v;
-  };
-#define TS_DEC(field) add("decoder." #field, dsum(&DecodeStats::field))
+#define TS_DEC(field) add("decoder." #field, decode_sum(&DecodeStats::field))
   TS_DEC(pkts); TS_DEC(bytes); TS_DEC(invalid); TS_DEC(ipv4); TS_DEC(ipv6);
   TS_DEC(ethernet); TS_DEC(raw); TS_DEC(sll); TS_DEC(tcp); TS_DEC(udp); TS_DEC(icmpv4);
   TS_DEC(icmpv6); TS_DEC(arp); TS_DEC(vlan); TS_DEC(vlan_qinq); TS_DEC(gre); TS_DEC(erspan);
   TS_DEC(vxlan); TS_DEC(mpls); TS_DEC(pppoe); TS_DEC(ppp); TS_DEC(ipv4_in_ipv6);
   TS_DEC(ipv6_in_ipv4); TS_DEC(other_ip);
 #undef TS_DEC
-  add("defrag.ipv4.fragments", dsum(&DecodeStats::ipv4_frag));
-  add("defrag.ipv6.fragments", dsum(&DecodeStats::ipv6_frag));
-  add("defrag.reassembled", dsum(&DecodeStats::frag_reassembled));
+  add("defrag.ipv4.fragments", decode_sum(&DecodeStats::ipv4_frag));
+  add("defrag.ipv6.fragments", decode_sum(&DecodeStats::ipv6_frag));
+  add("defrag.reassembled", decode_sum(&DecodeStats::frag_reassembled));
   for (std::size_t e = 0; e < kDecodeEventCount; ++e) {
-    uint64_t v = 0;
-    for (auto& c : captures) v += c->decoder.stats().events[e].get();
+    const uint64_t v = decode_event_sum(e);
     if (v == 0) continue;  // Suricata lists events that occurred
     out.emplace_back("decoder.event." + std::string(decode_event_name(static_cast<DecodeEvent>(e))), v);
   }
 
-  auto fsum = [this](const Counter FlowStats::*m) {
-    uint64_t v = 0;
-    for (auto& w : workers) v += (w->flows.stats().*m).get();
-    return v;
-  };
-  int64_t active = 0;
-  for (auto& w : workers) active += w->flows.stats().active.get();
-  add("flow.total", fsum(&FlowStats::created));
-  add("flow.tcp", fsum(&FlowStats::tcp));
-  add("flow.udp", fsum(&FlowStats::udp));
-  add("flow.icmp", fsum(&FlowStats::icmp));
-  add("flow.other", fsum(&FlowStats::other));
-  add("flow.active", static_cast<uint64_t>(active < 0 ? 0 : active));
-  add("flow.timeout", fsum(&FlowStats::timed_out));
-  add("flow.evicted", fsum(&FlowStats::evicted));
+  add("flow.total", flow_sum(&FlowStats::created));
+  add("flow.tcp", flow_sum(&FlowStats::tcp));
+  add("flow.udp", flow_sum(&FlowStats::udp));
+  add("flow.icmp", flow_sum(&FlowStats::icmp));
+  add("flow.other", flow_sum(&FlowStats::other));
+  add("flow.active", flows_active());
+  add("flow.timeout", flow_sum(&FlowStats::timed_out));
+  add("flow.evicted", flow_sum(&FlowStats::evicted));
 
-  auto tsum = [this](const Counter TcpStats::*m) {
-    uint64_t v = 0;
-    for (auto& w : workers) v += (w->tcp.stats().*m).get();
-    return v;
-  };
-#define TS_TCP(field, name) add("tcp." name, tsum(&TcpStats::field))
+#define TS_TCP(field, name) add("tcp." name, tcp_sum(&TcpStats::field))
   TS_TCP(sessions, "sessions"); TS_TCP(syn, "syn"); TS_TCP(synack, "synack");
   TS_TCP(rst, "rst"); TS_TCP(fin, "fin"); TS_TCP(handshakes, "handshakes");
   TS_TCP(midstream_pickups, "midstream_pickups"); TS_TCP(retransmissions, "retransmissions");
@@ -607,10 +629,8 @@ std::vector<std::pair<std::string, uint64_t>> Pipeline::Impl::counters() const {
   TS_TCP(reassembly_memcap_drops, "segment_memcap_drop");
   TS_TCP(bytes_delivered, "stream_bytes");
 #undef TS_TCP
-  uint64_t fed = 0;
-  for (auto& w : workers) fed += w->stats.flow_events_dropped.get();
-  add("output.flow_events_dropped", fed);
-  add("detect.alert", 0);
+  add("output.flow_events_dropped", worker_sum(&WorkerStats::flow_events_dropped));
+  add("detect.alert", alerts_total());
   return out;
 }
 
@@ -621,13 +641,14 @@ namespace ts {
 void Pipeline::collect_metrics(exporters::MetricsSink& s) const {
   const Impl& m = *impl_;
   using L = exporters::MetricLabels;
+  auto d = [](uint64_t v) { return static_cast<double>(v); };
   for (auto& c : m.captures) {
     const std::string& ifc = c->src->name();
     const CaptureStats& st = c->stats;
     s.counter("tradesentry_packets_total", "Frames captured, per interface", L{{"interface", ifc}},
-              static_cast<double>(st.packets.get()));
+              d(st.packets.get()));
     s.counter("tradesentry_bytes_total", "Bytes on the wire of frames captured, per interface",
-              L{{"interface", ifc}}, static_cast<double>(st.bytes.get()));
+              L{{"interface", ifc}}, d(st.bytes.get()));
     const std::pair<const char*, uint64_t> drops[] = {
         {"kernel", st.kernel_drops.get()}, {"interface", st.kernel_ifdrops.get()},
         {"ring", st.drop_ring.get()}, {"pool", st.drop_pool.get()},
@@ -635,84 +656,60 @@ void Pipeline::collect_metrics(exporters::MetricsSink& s) const {
     for (auto& [stage, v] : drops)
       s.counter("tradesentry_dropped_packets_total",
                 "Packets lost before inspection, per interface and pipeline stage",
-                L{{"interface", ifc}, {"stage", stage}}, static_cast<double>(v));
+                L{{"interface", ifc}, {"stage", stage}}, d(v));
     s.counter("tradesentry_capture_kernel_packets_total",
               "Packets the kernel passed to capture (pcap_stats; offline: frames read)",
-              L{{"interface", ifc}}, static_cast<double>(st.kernel_packets.get()));
+              L{{"interface", ifc}}, d(st.kernel_packets.get()));
   }
-  for (const char* sev : {"1", "2", "3", "4"})
+  for (int sev = 1; sev <= 4; ++sev)
     s.counter("tradesentry_alerts_total", "Alerts raised, per severity (1 highest)",
-              L{{"severity", sev}}, 0);
+              L{{"severity", std::to_string(sev)}}, d(m.alerts(sev)));
 
-  uint64_t invalid = 0;
-  std::array<uint64_t, kDecodeEventCount> events{};
-  for (auto& c : m.captures) {
-    invalid += c->decoder.stats().invalid.get();
-    for (std::size_t e = 0; e < kDecodeEventCount; ++e)
-      events[e] += c->decoder.stats().events[e].get();
-  }
   s.counter("tradesentry_decoder_invalid_packets_total", "Frames dropped as malformed", L{},
-            static_cast<double>(invalid));
+            d(m.decode_sum(&DecodeStats::invalid)));
   for (std::size_t e = 0; e < kDecodeEventCount; ++e)
     s.counter("tradesentry_decoder_events_total", "Decoder anomalies, per reason",
               L{{"reason", std::string(decode_event_name(static_cast<DecodeEvent>(e)))}},
-              static_cast<double>(events[e]));
+              d(m.decode_event_sum(e)));
 
-  int64_t active = 0;
-  uint64_t created = 0, evicted = 0, timed_out = 0;
-  for (auto& w : m.workers) {
-    active += w->flows.stats().active.get();
-    created += w->flows.stats().created.get();
-    evicted += w->flows.stats().evicted.get();
-    timed_out += w->flows.stats().timed_out.get();
-  }
-  s.gauge("tradesentry_flows_active", "Flows tracked now", L{},
-          static_cast<double>(active < 0 ? 0 : active));
-  s.counter("tradesentry_flows_total", "Flows created", L{}, static_cast<double>(created));
+  s.gauge("tradesentry_flows_active", "Flows tracked now", L{}, d(m.flows_active()));
+  s.counter("tradesentry_flows_total", "Flows created", L{}, d(m.flow_sum(&FlowStats::created)));
   s.counter("tradesentry_flows_evicted_total", "Flows ended early because the flow table was full",
-            L{}, static_cast<double>(evicted));
+            L{}, d(m.flow_sum(&FlowStats::evicted)));
   s.counter("tradesentry_flows_timed_out_total", "Flows ended by their idle timeout", L{},
-            static_cast<double>(timed_out));
+            d(m.flow_sum(&FlowStats::timed_out)));
 
-  auto tsum = [&m](const Counter TcpStats::*f) {
-    uint64_t v = 0;
-    for (auto& w : m.workers) v += (w->tcp.stats().*f).get();
-    return static_cast<double>(v);
-  };
+  auto tcp = [&m, &d](const Counter TcpStats::*f) { return d(m.tcp_sum(f)); };
   s.counter("tradesentry_tcp_retransmitted_segments_total", "TCP segments retransmitted", L{},
-            tsum(&TcpStats::retransmissions));
+            tcp(&TcpStats::retransmissions));
   s.counter("tradesentry_tcp_out_of_order_segments_total", "TCP segments arriving out of order",
-            L{}, tsum(&TcpStats::out_of_order));
+            L{}, tcp(&TcpStats::out_of_order));
   s.counter("tradesentry_tcp_lost_segments_total",
             "TCP segments following a hole never captured (previous segment not captured)", L{},
-            tsum(&TcpStats::lost_segment));
+            tcp(&TcpStats::lost_segment));
   s.counter("tradesentry_tcp_stream_gaps_total", "Holes in TCP streams delivered as gaps", L{},
-            tsum(&TcpStats::gaps));
-  s.counter("tradesentry_tcp_resets_total", "TCP segments with RST", L{}, tsum(&TcpStats::rst));
+            tcp(&TcpStats::gaps));
+  s.counter("tradesentry_tcp_resets_total", "TCP segments with RST", L{}, tcp(&TcpStats::rst));
   s.counter("tradesentry_tcp_zero_windows_total", "TCP segments advertising a zero window", L{},
-            tsum(&TcpStats::zero_windows));
+            tcp(&TcpStats::zero_windows));
   s.counter("tradesentry_tcp_handshakes_total", "Completed TCP three-way handshakes", L{},
-            tsum(&TcpStats::handshakes));
+            tcp(&TcpStats::handshakes));
   s.counter("tradesentry_tcp_reassembly_memcap_drops_total",
             "Out-of-order TCP segments not buffered because a reassembly cap was reached", L{},
-            tsum(&TcpStats::reassembly_memcap_drops));
-  int64_t held = 0;
-  for (auto& w : m.workers) held += w->tcp.stats().reassembly_bytes.get();
+            tcp(&TcpStats::reassembly_memcap_drops));
   s.gauge("tradesentry_tcp_reassembly_bytes", "Out-of-order TCP bytes buffered now", L{},
-          static_cast<double>(held < 0 ? 0 : held));
+          d(m.reassembly_bytes()));
   for (auto& w : m.workers) {
     const L wl{{"worker", std::to_string(w->index)}};
     s.counter("tradesentry_worker_packets_total", "Packets inspected, per worker", wl,
-              static_cast<double>(w->stats.packets.get()));
+              d(w->stats.packets.get()));
     s.counter("tradesentry_worker_loops_total",
               "Worker loop iterations (liveness: stops rising if a worker hangs)", wl,
-              static_cast<double>(w->stats.heartbeat.get()));
+              d(w->stats.heartbeat.get()));
   }
-  uint64_t fed = 0;
-  for (auto& w : m.workers) fed += w->stats.flow_events_dropped.get();
   s.counter("tradesentry_flow_events_dropped_total",
             "EVE flow events lost because the output ring was full (live)", L{},
-            static_cast<double>(fed));
+            d(m.worker_sum(&WorkerStats::flow_events_dropped)));
 }
 
 }  // namespace ts

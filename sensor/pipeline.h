@@ -38,6 +38,7 @@ struct Progress {
   uint64_t input_bytes_total = 0;
   uint64_t packets = 0;
   uint64_t alerts = 0;
+  uint64_t alerts_by_severity[4] = {0, 0, 0, 0};  // severity 1..4
 };
 
 class Pipeline {
