@@ -13,6 +13,7 @@ done
 
 tag=$$
 NS=tsl$tag A=tsa$tag B=tsb$tag
+. "$(dirname "$0")/../script_lib.sh"
 work=$(mktemp -d /tmp/tradesentry-live-XXXXXX)
 pid=
 cleanup() {
@@ -51,13 +52,8 @@ kill -TERM "$pid"
 rc=0
 wait "$pid" || rc=$?
 pid=
-fail=0
-check() { # name got want
-  if [ "$2" = "$3" ]; then echo "ok   $1 = $2"; else echo "FAIL $1 = $2, want $3"; fail=1; fi
-}
 check "exit status after SIGTERM" "$rc" 0
-stats=$(grep '"event_type":"stats"' "$work/logs/eve.json" | tail -n 1)
-get() { printf '%s' "$stats" | /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin)['stats']; print(eval('d'+''.join('[%r]'%k for k in sys.argv[1].split('.'))))" "$1"; }
+get() { stat_of "$work/logs/eve.json" "$1"; }
 check capture.kernel_packets "$(get capture.kernel_packets)" "$want"
 check decoder.pkts "$(get decoder.pkts)" "$want"
 check capture.kernel_drops "$(get capture.kernel_drops)" 0

@@ -6,14 +6,7 @@ BIN=${TS_BIN:?} BUILD=${TS_BUILD:?}
 command -v editcap >/dev/null || { echo "SKIP: editcap (tshark package) not installed"; exit 77; }
 work=$(mktemp -d /tmp/tradesentry-cli-XXXXXX)
 trap 'rm -rf "$work"' EXIT
-fail=0
-check() { if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: got '$2', want '$3'"; fail=1; fi; }
-stat_of() { # eve.json dotted-name
-  grep '"event_type":"stats"' "$1" | tail -n 1 | /usr/bin/python3 -c \
-    "import json,sys; d=json.load(sys.stdin)['stats']
-for k in sys.argv[1].split('.'): d=d[k]
-print(d)" "$2"
-}
+. "$(dirname "$0")/../script_lib.sh"
 
 "$BUILD/tsgen" --seed 21 --packets 3000 --out "$work/a.pcap" 2>/dev/null
 "$BUILD/tsgen" --seed 22 --packets 2000 --out "$work/b.pcap" 2>/dev/null
