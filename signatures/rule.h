@@ -93,6 +93,7 @@ struct ByteTestOpt {
 
 struct ByteJumpOpt {
   uint8_t nbytes = 1;  // 0 allowed with from_beginning/from_end/post_offset forms
+  int8_t nbytes_var = -1;  // >= 0: the byte count is a byte_extract variable
   IntOrVar offset;
   bool relative = false;
   int64_t multiplier = 1;
@@ -192,7 +193,7 @@ struct Rule {
   std::string msg;
   std::string classtype;
   std::string category;   // classtype's description from classification.config, "" if none
-  int priority = 3;       // 1..4 (EVE severity): priority keyword, else classtype's, else 3
+X
   std::vector<std::string> references;
   std::vector<std::string> metadata;
   enum class Target : uint8_t { kNone, kSrc, kDst } target = Target::kNone;
