@@ -193,7 +193,9 @@ struct Rule {
   std::string msg;
   std::string classtype;
   std::string category;   // classtype's description from classification.config, "" if none
-X
+  // EVE alert.severity as Suricata logs it: the priority keyword, else the classtype's, else 3.
+  // 1 is highest; metrics and the summary count anything above 4 as 4.
+  int priority = 3;
   std::vector<std::string> references;
   std::vector<std::string> metadata;
   enum class Target : uint8_t { kNone, kSrc, kDst } target = Target::kNone;
