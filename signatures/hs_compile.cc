@@ -28,6 +28,18 @@ void append_literal(std::string& out, const std::string& s) {
   for (char c : s) append_byte(out, static_cast<uint8_t>(c));
 }
 
+// Any byte, lo to hi times (hi -1: unbounded); nothing for {0,0}.
+void append_repeat(std::string& out, int64_t lo, int64_t hi) {
+  if (hi == 0) return;
+  if (hi < 0) {
+    out += lo == 0 ? ".*" : ".{" + std::to_string(lo) + ",}";
+  } else if (lo == hi) {
+    out += ".{" + std::to_string(lo) + "}";
+  } else {
+    out += ".{" + std::to_string(lo) + "," + std::to_string(hi) + "}";
+  }
+}
+
 bool is_literal(const std::optional<IntOrVar>& v) { return !v || v->var < 0; }
 
 // First content's absolute window, Suricata semantics: the match starts at >= offset and
@@ -169,20 +181,16 @@ HsExpr make_expression(const Rule& r, PatternKind k, bool stream, uint32_t id) {
         }
         return e;
       }
-      if (w.depth >= 0)
-        e.pattern += "^.{" + std::to_string(w.offset) + "," +
-                     std::to_string(w.offset + w.depth - len0) + "}";
-      else if (w.offset > 0)
-        e.pattern += "^.{" + std::to_string(w.offset) + ",}";
+      if (w.depth >= 0) {
+        e.pattern += "^";
+        append_repeat(e.pattern, w.offset, w.offset + w.depth - len0);
+      } else if (w.offset > 0) {
+        e.pattern += "^";
+        append_repeat(e.pattern, w.offset, -1);
+      }
       for (std::size_t i = 0; i < chain.size(); ++i) {
         const ChainLink& l = chain[i];
-        if (i > 0) {
-          if (l.gap_hi < 0)
-            e.pattern += l.gap_lo == 0 ? ".*" : ".{" + std::to_string(l.gap_lo) + ",}";
-          else if (l.gap_hi > 0)
-            e.pattern +=
-                ".{" + std::to_string(l.gap_lo) + "," + std::to_string(l.gap_hi) + "}";
-        }
+        if (i > 0) append_repeat(e.pattern, l.gap_lo, l.gap_hi);
         const bool group = l.c->nocase && !all_nocase;
         if (group) e.pattern += "(?i:";
         append_literal(e.pattern, l.c->pattern);
