@@ -202,10 +202,16 @@ HsExpr make_expression(const Rule& r, PatternKind k, bool stream, uint32_t id) {
       const int i = fast_pattern_index(r);
       if (i < 0) break;
       const ContentOpt& c = std::get<ContentOpt>(r.payload[static_cast<std::size_t>(i)]);
-      append_literal(e.pattern, c.pattern);
+      // fast_pattern:offset,length screens for that slice of the content only.
+      const bool chopped = c.fast_pattern_length > 0 &&
+                           std::size_t{c.fast_pattern_offset} + c.fast_pattern_length <=
+                               c.pattern.size();
+      append_literal(e.pattern, chopped ? c.pattern.substr(c.fast_pattern_offset,
+                                                           c.fast_pattern_length)
+                                        : c.pattern);
       if (c.nocase) e.flags |= HS_FLAG_CASELESS;
       // An absolute content's own window holds whatever else the rule says.
-      if (!c.relative && !c.distance && !c.within && is_literal(c.offset) &&
+      if (!chopped && !c.relative && !c.distance && !c.within && is_literal(c.offset) &&
           is_literal(c.depth)) {
         const Window w = window_of(c);
         const int64_t len = static_cast<int64_t>(c.pattern.size());

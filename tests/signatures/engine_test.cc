@@ -17,6 +17,7 @@
 #include "sensor/flow_table.h"
 #include "sensor/tcp_stream.h"
 #include "signatures/match.h"
+#include "signatures/parser.h"
 #include "tests/alloc_hook.h"
 #include "tests/sensor/packet_builder.h"
 
@@ -41,13 +42,6 @@ struct C {  // content with modifiers
   operator PayloadOpt() const { return c; }
 };
 
-PayloadOpt pcre(std::string re, std::string flags = "") {
-  PcreOpt p;
-  p.regex = std::move(re);
-  p.flags = std::move(flags);
-  return p;
-}
-
 Rule rule(uint32_t sid, Proto proto, std::vector<PayloadOpt> payload = {}) {
   Rule r;
   r.sid = sid;
@@ -62,20 +56,6 @@ PortSet ports(uint16_t lo, uint16_t hi) {
   s.any = false;
   s.ranges.push_back({lo, hi});
   return s;
-}
-
-AddressSet cidr16(uint8_t a, uint8_t b) {
-  AddressSet s;
-  s.any = false;
-  s.ranges.push_back({ip4(a, b, 0, 0), ip4(a, b, 255, 255)});
-  return s;
-}
-
-FlowbitOp fb(FlowbitOp::Kind k, uint16_t bit) {
-  FlowbitOp op;
-  op.kind = k;
-  op.bits = {bit};
-  return op;
 }
 
 class Sink : public AlertSink {
@@ -101,16 +81,28 @@ class Sink : public AlertSink {
 };
 
 std::shared_ptr<const CompiledRules> compile(std::vector<Rule> rules, CompileOptions opts = {},
-                                             std::vector<std::string> flowbits = {},
                                              CompileStats* st = nullptr) {
   RuleSet set;
   set.rules = std::move(rules);
-  set.flowbit_names = std::move(flowbits);
   std::string err;
   auto cr = CompiledRules::compile(std::move(set), opts, &err, st);
   EXPECT_TRUE(cr) << err;
   return cr;
 }
+
+// Rules as text (Suricata syntax, default variables: HOME_NET = 192.168/16, 10/8, 172.16/12).
+std::shared_ptr<const CompiledRules> compile_text(std::string_view text, CompileOptions opts = {},
+                                                  CompileStats* st = nullptr) {
+  RuleSet set = parse_rules(text, "test.rules", LoadOptions{});
+  EXPECT_TRUE(set.errors.empty()) << set.errors.front().str();
+  EXPECT_TRUE(set.skipped.empty()) << set.skipped.front().str();
+  std::string err;
+  auto cr = CompiledRules::compile(std::move(set), opts, &err, st);
+  EXPECT_TRUE(cr) << err;
+  return cr;
+}
+
+std::string et_dir() { return std::string(TS_SOURCE_DIR) + "/../shared/rules/et-open"; }
 
 // One worker's flow table, TCP tracker and detector (registered as stream consumer).
 class Worker : public FlowEndSink {
@@ -174,22 +166,18 @@ PacketView udp(const IpAddr& s, const IpAddr& d, Port sp, Port dp, std::string_v
 
 // ---------------------------------------------------------------------------------------
 TEST(Engine, GroupsByProtocolPortAndDirection) {
-  std::vector<Rule> rs;
-  rs.push_back(rule(1, Proto::kTcp, {C("GET")}));
-  rs.back().dport = ports(80, 80);
-  rs.push_back(rule(2, Proto::kTcp, {C("GET")}));
-  rs.back().dport = ports(443, 443);
-  rs.push_back(rule(3, Proto::kTcp, {C("GET")}));
-  rs.push_back(rule(4, Proto::kUdp, {C("GET")}));
-  rs.push_back(rule(5, Proto::kIp, {C("GET")}));
-  rs.push_back(rule(6, Proto::kTcp, {C("GET")}));  // responses: from port 80
-  rs.back().sport = ports(80, 80);
-  rs.push_back(rule(7, Proto::kTcp, {C("GET")}));  // a wide range stays in "any"
-  rs.back().dport = ports(1024, 65535);
   CompileStats st;
-  auto cr = compile(std::move(rs), {}, {}, &st);
+  auto cr = compile_text(R"(
+alert tcp any any -> any 80 (msg:"to 80"; content:"GET"; sid:1;)
+alert tcp any any -> any 443 (msg:"to 443"; content:"GET"; sid:2;)
+alert tcp any any -> any any (msg:"any tcp"; content:"GET"; sid:3;)
+alert udp any any -> any any (msg:"any udp"; content:"GET"; sid:4;)
+alert ip any any -> any any (msg:"any ip"; content:"GET"; sid:5;)
+alert tcp any 80 -> any any (msg:"from 80"; content:"GET"; sid:6;)
+alert tcp any any -> any 1024: (msg:"wide range: any group"; content:"GET"; sid:7;)
+)", {}, &st);
   ASSERT_TRUE(cr);
-  EXPECT_GE(st.groups, 6u);  // 4 "any" groups + dport 80, dport 443, sport 80
+  EXPECT_EQ(st.groups, 7u);  // 4 "any" groups + dport 80, dport 443, sport 80
   Sink sink;
   Detector det(cr, DetectorConfig{0, 0, false}, &sink);
   const std::string get = "GET / HTTP/1.1";
@@ -208,33 +196,24 @@ TEST(Engine, GroupsByProtocolPortAndDirection) {
   det.inspect(nullptr, Dir::kToServer, udp(kC, kS, 5000, 80, get));
   EXPECT_EQ(sink.sorted_sids(), (std::vector<uint32_t>{4, 5}));
 }
-
 TEST(Engine, FlowDirectionRules) {
-  std::vector<Rule> rs;
-  rs.push_back(rule(1, Proto::kUdp, {C("ping")}));
-  rs.back().flow.to_server = true;
-  rs.push_back(rule(2, Proto::kUdp, {C("ping")}));
-  rs.back().flow.to_client = true;
-  rs.push_back(rule(3, Proto::kUdp, {C("ping")}));
-  rs.back().flow.established = true;
-  Worker w(compile(std::move(rs)));
+  Worker w(compile_text(R"(
+alert udp any any -> any any (msg:"request"; flow:to_server; content:"ping"; sid:1;)
+alert udp any any -> any any (msg:"reply"; flow:to_client; content:"ping"; sid:2;)
+alert udp any any -> any any (msg:"both seen"; flow:established; content:"ping"; sid:3;)
+alert udp any any -> any any (msg:"no flow"; flow:not_established; content:"ping"; sid:4;)
+)"));
   w.send(udp(kC, kS, 5000, 53, "ping"));
-  EXPECT_EQ(w.sink.sorted_sids(), (std::vector<uint32_t>{1}));
+  EXPECT_EQ(w.sink.sorted_sids(), (std::vector<uint32_t>{1, 4}));
   w.sink.clear();
   w.send(udp(kS, kC, 53, 5000, "ping"));  // the reply: to_client, and now established
   EXPECT_EQ(w.sink.sorted_sids(), (std::vector<uint32_t>{2, 3}));
 }
-
 TEST(Engine, BidirectionalRules) {
-  std::vector<Rule> rs;
-  rs.push_back(rule(1, Proto::kUdp, {C("data")}));
-  rs.back().src = cidr16(192, 168);
-  rs.back().dport = ports(53, 53);
-  rs.back().bidirectional = true;
-  rs.push_back(rule(2, Proto::kUdp, {C("data")}));  // same, one-way
-  rs.back().src = cidr16(192, 168);
-  rs.back().dport = ports(53, 53);
-  Worker w(compile(std::move(rs)));
+  Worker w(compile_text(R"(
+alert udp 192.168.0.0/16 any <> any 53 (msg:"both ways"; content:"data"; sid:1;)
+alert udp 192.168.0.0/16 any -> any 53 (msg:"one way"; content:"data"; sid:2;)
+)"));
   w.send(udp(kC, kS, 5000, 53, "data"));
   EXPECT_EQ(w.sink.sorted_sids(), (std::vector<uint32_t>{1, 2}));
   w.sink.clear();
@@ -244,29 +223,26 @@ TEST(Engine, BidirectionalRules) {
   w.send(udp(kS, kC, 5000, 53, "data"));  // 10.x -> 192.168 to port 53: neither way
   EXPECT_TRUE(w.sink.sids().empty());
 }
-
 TEST(Engine, PathsExactPrefilterNoPattern) {
-  std::vector<Rule> rs;
-  rs.push_back(rule(1, Proto::kUdp, {C("abc"), C("def").distance(2).within(10)}));
-  rs.push_back(rule(2, Proto::kUdp, {C("abc"), pcre("d+ef")}));
-  rs.push_back(rule(3, Proto::kUdp, {pcre("x[0-9]+y", "i")}));
-  rs.push_back(rule(4, Proto::kUdp, {C("zzz").neg()}));
-  rs.push_back(rule(5, Proto::kUdp, {C("abc"), C("zzz").neg()}));
-  rs.push_back(rule(6, Proto::kUdp, {}));  // header / IP-only
-  rs.back().dsize = NumCmp{NumCmp::Op::kGt, 3, 0};
-  rs.push_back(rule(7, Proto::kUdp, {}));
   CompileStats st;
-  auto cr = compile(std::move(rs), {}, {}, &st);
+  auto cr = compile_text(R"(
+alert udp any any -> any any (msg:"chain"; content:"abc"; content:"def"; distance:2; within:10; sid:1;)
+alert udp any any -> any any (msg:"content+pcre"; content:"abc"; pcre:"/d+ef/"; sid:2;)
+alert udp any any -> any any (msg:"pcre only"; pcre:"/x[0-9]+y/i"; sid:3;)
+alert udp any any -> any any (msg:"negated only"; content:!"zzz"; sid:4;)
+alert udp any any -> any any (msg:"content, negated"; content:"abc"; content:!"zzz"; sid:5;)
+alert udp any any -> any any (msg:"header only"; dsize:>3; sid:6;)
+alert udp any any -> any any (msg:"ip only"; sid:7;)
+alert udp any any -> any any (msg:"nocase, offset, depth"; content:"ABC"; nocase; offset:1; depth:4; sid:8;)
+alert udp any any -> any any (msg:"isdataat"; content:"abc"; isdataat:2,relative; sid:9;)
+)", {}, &st);
   ASSERT_TRUE(cr);
-  EXPECT_EQ(cr->path(0), Path::kExact);
-  EXPECT_EQ(cr->path(1), Path::kPrefilter);
-  EXPECT_EQ(cr->path(2), Path::kPrefilter);
-  EXPECT_EQ(cr->path(3), Path::kNoPattern);
-  EXPECT_EQ(cr->path(4), Path::kPrefilter);
-  EXPECT_EQ(cr->path(5), Path::kHeader);
-  EXPECT_EQ(cr->path(6), Path::kIpOnly);
-  EXPECT_EQ(st.exact, 1u);
-  EXPECT_EQ(st.prefiltered, 3u);
+  const std::vector<Path> want = {Path::kExact,  Path::kPrefilter, Path::kPrefilter,
+                                  Path::kNoPattern, Path::kPrefilter, Path::kHeader,
+                                  Path::kIpOnly, Path::kExact,     Path::kPrefilter};
+  for (uint32_t i = 0; i < want.size(); ++i) EXPECT_EQ(cr->path(i), want[i]) << "sid " << i + 1;
+  EXPECT_EQ(st.exact, 2u);
+  EXPECT_EQ(st.prefiltered, 4u);
   EXPECT_EQ(st.no_pattern, 1u);
   EXPECT_EQ(st.ip_only, 1u);
   Sink sink;
@@ -276,15 +252,15 @@ TEST(Engine, PathsExactPrefilterNoPattern) {
     det.inspect(nullptr, Dir::kToServer, udp(kC, kS, 5000, 53, pl));
     return sink.sorted_sids();
   };
-  EXPECT_EQ(run("abc..def"), (std::vector<uint32_t>{1, 2, 4, 5, 6, 7}));
-  EXPECT_EQ(run("abc.def"), (std::vector<uint32_t>{2, 4, 5, 6, 7}));  // distance 2 unmet
-  EXPECT_EQ(run("x12y zzz"), (std::vector<uint32_t>{3, 6, 7}));
+  EXPECT_EQ(run("abc..def"), (std::vector<uint32_t>{1, 2, 4, 5, 6, 7, 9}));
+  EXPECT_EQ(run("abc.def"), (std::vector<uint32_t>{2, 4, 5, 6, 7, 9}));  // distance 2 unmet
+  EXPECT_EQ(run("X12Y zzz"), (std::vector<uint32_t>{3, 6, 7}));
   EXPECT_EQ(run("ab"), (std::vector<uint32_t>{4, 7}));
+  EXPECT_EQ(run("xaBc"), (std::vector<uint32_t>{4, 6, 7, 8}));
+  EXPECT_EQ(run("xxaBc"), (std::vector<uint32_t>{4, 6, 7, 8}));
+  EXPECT_EQ(run("xxxaBc"), (std::vector<uint32_t>{4, 6, 7}));  // past depth
+  EXPECT_EQ(run("abc"), (std::vector<uint32_t>{4, 5, 7}));    // no 2 bytes after it
 }
-
-// Random content chains over a two-letter alphabet: every rule Hyperscan decides alone must
-// agree with PayloadProgram on every payload, in block mode (UDP) and stream mode (TCP
-// scanned packet by packet). Each rule has its own destination port, so a packet meets one.
 TEST(Engine, ExactExpressionsAgreeWithPayloadProgram) {
   std::mt19937 rng(12345);
   auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
@@ -368,20 +344,17 @@ TEST(Engine, ExactExpressionsAgreeWithPayloadProgram) {
 }
 
 TEST(Engine, IpOnlyOncePerFlowDirection) {
-  // 600 listed sources (like ET's compromised/ciarmy lists) -> 192.168/16.
-  std::vector<Rule> rs;
-  Rule list = rule(1, Proto::kIp);
-  list.src.any = false;
-  for (int i = 0; i < 600; ++i) {
-    const IpAddr a = ip4(45, static_cast<uint8_t>(i / 200), static_cast<uint8_t>(i % 200), 7);
-    list.src.ranges.push_back({a, a});
-  }
-  list.dst = cidr16(192, 168);
-  rs.push_back(list);
-  rs.push_back(rule(2, Proto::kIp));  // any -> any
-  rs.push_back(rule(3, Proto::kUdp, {C("x")}));  // a payload rule fires every time
+  // 600 listed sources -> $HOME_NET, as ET's compromised/ciarmy lists are written.
+  std::string list;
+  for (int i = 0; i < 600; ++i)
+    list += (i ? "," : "") + std::string("45.") + std::to_string(i / 200) + "." +
+            std::to_string(i % 200) + ".7";
   CompileStats st;
-  auto cr = compile(std::move(rs), {}, {}, &st);
+  auto cr = compile_text(
+      "alert ip [" + list + "] any -> $HOME_NET any (msg:\"listed\"; sid:1;)\n"
+      "alert ip any any -> any any (msg:\"any\"; sid:2;)\n"
+      "alert udp any any -> any any (msg:\"payload\"; content:\"x\"; sid:3;)\n",
+      {}, &st);
   Worker w(cr);
   EXPECT_EQ(st.ip_only, 2u);
   const IpAddr bad = ip4(45, 2, 33, 7), home = ip4(192, 168, 3, 3);
@@ -407,38 +380,56 @@ TEST(Engine, IpOnlyOncePerFlowDirection) {
   EXPECT_EQ(std::count(s.begin(), s.end(), 1u), 3);
 }
 
+// The ET IP-list files themselves: every rule is IP-only; a listed address raises its group's
+// alert once per flow direction, an unlisted one nothing.
+TEST(Engine, EtIpListsAreIpOnly) {
+  std::vector<std::string> files;
+  for (const char* f : {"compromised.rules", "ciarmy.rules", "3coresec.rules", "botcc.rules",
+                        "botcc.portgrouped.rules", "tor.rules"})
+    if (std::filesystem::exists(et_dir() + "/" + f)) files.push_back(et_dir() + "/" + f);
+  if (files.empty()) GTEST_SKIP() << "../shared/rules/et-open absent";
+  RuleSet set = load_rules(files, LoadOptions{});
+  ASSERT_GT(set.rules.size(), 100u);
+  // A listed address: the first of the first compromised rule.
+  const AddrRange listed = set.rules.front().src.ranges.front();
+  const uint32_t first_sid = set.rules.front().sid;
+  std::string err;
+  CompileStats st;
+  auto cr = CompiledRules::compile(std::move(set), {}, &err, &st);
+  ASSERT_TRUE(cr) << err;
+  EXPECT_EQ(st.ip_only, st.rules);
+  EXPECT_EQ(st.database_bytes, 0u);
+  Worker w(cr);
+  const IpAddr home = ip4(192, 168, 3, 3);
+  for (int i = 0; i < 4; ++i) w.send(udp(listed.lo, home, 7000, 53, "x"));
+  for (int i = 0; i < 4; ++i) w.send(udp(home, listed.lo, 53, 7000, "x"));
+  ASSERT_EQ(w.sink.sids(), (std::vector<uint32_t>{first_sid}));
+  w.sink.clear();
+  w.send(udp(ip4(192, 0, 2, 1), home, 7000, 53, "x"));
+  EXPECT_TRUE(w.sink.sids().empty());
+}
 TEST(Engine, IpOnlyBidirectionalAndPorts) {
-  std::vector<Rule> rs;
-  Rule r = rule(1, Proto::kTcp);
-  r.src = cidr16(45, 1);
-  r.dport = ports(22, 22);
-  r.bidirectional = true;
-  rs.push_back(r);
   Sink sink;
-  auto cr = compile(std::move(rs));
-  Detector det(cr, DetectorConfig{}, &sink);
+  Detector det(compile_text(R"(
+alert tcp 45.1.0.0/16 any <> any 22 (msg:"ssh with 45.1/16"; sid:1;)
+)"),
+               DetectorConfig{}, &sink);
   det.inspect(nullptr, Dir::kToServer,
               test::make_tcp(ip4(45, 1, 0, 1), kS, 999, 22, 1, 1, f::kSyn, "", 1));
   det.inspect(nullptr, Dir::kToServer,
               test::make_tcp(kS, ip4(45, 1, 0, 1), 22, 999, 1, 1, f::kAck, "", 1));
   det.inspect(nullptr, Dir::kToServer,
               test::make_tcp(kS, ip4(45, 1, 0, 1), 23, 999, 1, 1, f::kAck, "", 1));
+  det.inspect(nullptr, Dir::kToServer, udp(kS, ip4(45, 1, 0, 1), 22, 999, ""));
   EXPECT_EQ(sink.sids(), (std::vector<uint32_t>{1, 1}));
 }
-
 TEST(Engine, FlowbitsAcrossPacketsAndWithinOne) {
-  std::vector<Rule> rs;
-  rs.push_back(rule(1, Proto::kUdp, {C("cmd")}));  // reader first in the file
-  rs.back().flowbits = {fb(FlowbitOp::Kind::kIsSet, 0)};
-  rs.push_back(rule(2, Proto::kUdp, {C("login")}));
-  rs.back().flowbits = {fb(FlowbitOp::Kind::kSet, 0)};
-  rs.back().noalert = true;
-  rs.push_back(rule(3, Proto::kUdp, {C("cmd")}));
-  rs.back().flowbits = {fb(FlowbitOp::Kind::kIsNotSet, 0)};
-  rs.push_back(rule(4, Proto::kUdp, {C("logout")}));
-  rs.back().flowbits = {fb(FlowbitOp::Kind::kUnset, 0)};
-  rs.back().noalert = true;
-  Worker w(compile(std::move(rs), {}, {"logged_in"}));
+  Worker w(compile_text(R"(
+alert udp any any -> any any (msg:"cmd after login"; content:"cmd"; flowbits:isset,logged_in; sid:1;)
+alert udp any any -> any any (msg:"login"; content:"login"; flowbits:set,logged_in; flowbits:noalert; sid:2;)
+alert udp any any -> any any (msg:"cmd before login"; content:"cmd"; flowbits:isnotset,logged_in; sid:3;)
+alert udp any any -> any any (msg:"logout"; content:"logout"; flowbits:unset,logged_in; noalert; sid:4;)
+)"));
   w.send(udp(kC, kS, 5000, 21, "cmd"));
   EXPECT_EQ(w.sink.sids(), (std::vector<uint32_t>{3}));
   w.sink.clear();
@@ -454,46 +445,64 @@ TEST(Engine, FlowbitsAcrossPacketsAndWithinOne) {
   w.sink.clear();
   w.send(udp(kC, kS, 5002, 21, "cmd login"));  // set before isset in the same packet
   EXPECT_EQ(w.sink.sids(), (std::vector<uint32_t>{1}));
+  // Without a flow, flowbit conditions never hold.
+  Sink sink;
+  Detector det(
+      compile_text(R"(alert udp any any -> any any (content:"c"; flowbits:isnotset,x; sid:9;))"),
+      DetectorConfig{}, &sink);
+  det.inspect(nullptr, Dir::kToServer, udp(kC, kS, 1, 2, "c"));
+  EXPECT_TRUE(sink.sids().empty());
 }
 
+// More flowbit names than the per-flow bitmap covers: a bounded id list per flow.
+TEST(Engine, ManyFlowbitNames) {
+  std::string text;
+  for (int i = 0; i < 300; ++i)
+    text += "alert udp any any -> any any (content:\"set" + std::to_string(i) +
+            ".\"; flowbits:set,b" + std::to_string(i) + "; noalert; sid:" +
+            std::to_string(1000 + i) + ";)\n";
+  text += "alert udp any any -> any any (content:\"q\"; flowbits:isset,b7; flowbits:isset,b299; "
+          "sid:1;)\n";
+  Worker w(compile_text(text));
+  w.send(udp(kC, kS, 1, 2, "set7. q"));
+  EXPECT_TRUE(w.sink.sids().empty());
+  w.send(udp(kC, kS, 1, 2, "set299."));
+  w.send(udp(kC, kS, 1, 2, "q"));
+  EXPECT_EQ(w.sink.sids(), (std::vector<uint32_t>{1}));
+  for (int i = 0; i < 20; ++i) w.send(udp(kC, kS, 1, 2, "set" + std::to_string(100 + i) + "."));
+  EXPECT_EQ(w.det.stats().flowbits_dropped.get(), 6u);  // 16 per flow
+}
 TEST(Engine, PassSuppressesLaterRules) {
-  std::vector<Rule> rs;
-  rs.push_back(rule(1, Proto::kUdp, {C("evil")}));
-  rs.push_back(rule(2, Proto::kUdp, {C("evil")}));
-  rs.back().action = Action::kPass;
-  rs.back().src = cidr16(192, 168);
-  rs.push_back(rule(3, Proto::kUdp, {C("evil")}));
-  rs.back().action = Action::kDrop;
-  Worker w(compile(std::move(rs)));
+  Worker w(compile_text(R"(
+alert udp any any -> any any (msg:"evil"; content:"evil"; sid:1;)
+pass udp 192.168.0.0/16 any -> any any (msg:"trusted"; content:"evil"; sid:2;)
+drop udp any any -> any any (msg:"evil, drop"; content:"evil"; sid:3;)
+)"));
   w.send(udp(kC, kS, 1, 2, "evil"));  // passed: nothing
   EXPECT_TRUE(w.sink.sids().empty());
-  w.send(udp(kS, kC, 2, 1, "evil"));  // from 10/8: drop first (IDS: alert), then alert
+  w.send(udp(kS, kC, 2, 1, "evil"));  // from 10/8: drop first (IDS: an alert), then alert
   EXPECT_EQ(w.sink.sids(), (std::vector<uint32_t>{3, 1}));
   EXPECT_FALSE(w.sink.alerts[0].blocked);
+  EXPECT_EQ(w.det.stats().matches.get(), 3u);
 }
-
 TEST(Engine, IpOnlyPassPassesTheWholeFlow) {
-  std::vector<Rule> rs;
-  rs.push_back(rule(1, Proto::kUdp, {C("evil")}));
-  rs.push_back(rule(2, Proto::kIp));
-  rs.back().action = Action::kPass;
-  rs.back().dst = cidr16(10, 0);
-  Worker w(compile(std::move(rs)));
+  Worker w(compile_text(R"(
+alert udp any any -> any any (msg:"evil"; content:"evil"; sid:1;)
+pass ip any any -> 10.0.0.0/16 any (msg:"trusted servers"; sid:2;)
+)"));
   w.send(udp(kC, kS, 1, 2, "evil"));
   w.send(udp(kS, kC, 2, 1, "evil"));  // the reply direction too
   EXPECT_TRUE(w.sink.sids().empty());
   w.send(udp(kC, ip4(172, 16, 0, 1), 1, 2, "evil"));
   EXPECT_EQ(w.sink.sids(), (std::vector<uint32_t>{1}));
 }
-
 TEST(Engine, IpsDropBlocksTheFlow) {
-  std::vector<Rule> rs;
-  rs.push_back(rule(1, Proto::kUdp, {C("evil")}));
-  rs.back().action = Action::kDrop;
-  rs.push_back(rule(2, Proto::kUdp, {C("a")}));
   CompileOptions o;
   o.ips_mode = true;
-  Worker w(compile(std::move(rs), o));
+  Worker w(compile_text(R"(
+drop udp any any -> any any (msg:"evil"; content:"evil"; sid:1;)
+alert udp any any -> any any (msg:"a"; content:"a"; sid:2;)
+)", o));
   w.send(udp(kC, kS, 1, 2, "a"));
   Flow* fl = w.send(udp(kC, kS, 1, 2, "evil a"));
   ASSERT_EQ(w.sink.sids(), (std::vector<uint32_t>{2, 1, 2}));  // drop ranks before alert
@@ -502,40 +511,41 @@ TEST(Engine, IpsDropBlocksTheFlow) {
   EXPECT_TRUE(w.det.flow_blocked(*fl));
   w.send(udp(kC, kS, 1, 2, "evil a"));  // the rest of the flow is dropped, not inspected
   EXPECT_EQ(w.sink.sids().size(), 3u);
+  w.send(udp(kC, kS, 9, 2, "a"));  // other flows are not
+  EXPECT_EQ(w.sink.sids().size(), 4u);
 }
-
 TEST(Engine, AtMostFifteenAlertsPerPacketInRankOrder) {
-  std::vector<Rule> rs;
-  for (uint32_t i = 1; i <= 20; ++i) {
-    rs.push_back(rule(i, Proto::kUdp, {C("x")}));
-    rs.back().priority = i == 20 ? 1 : 3;
-  }
+  std::string text;
+  for (int i = 1; i <= 20; ++i)
+    text += "alert udp any any -> any any (content:\"x\"; priority:" +
+            std::string(i == 20 ? "1" : "3") + "; sid:" + std::to_string(i) + ";)\n";
   Sink sink;
-  Detector det(compile(std::move(rs)), DetectorConfig{}, &sink);
+  Detector det(compile_text(text), DetectorConfig{}, &sink);
   det.inspect(nullptr, Dir::kToServer, udp(kC, kS, 1, 2, "x"));
   ASSERT_EQ(sink.alerts.size(), 15u);
   EXPECT_EQ(sink.alerts[0].sid, 20u);  // priority 1 first
+  EXPECT_EQ(sink.alerts[0].severity, 1);
   EXPECT_EQ(sink.alerts[1].sid, 1u);
+  EXPECT_EQ(sink.alerts[1].severity, 3);
   EXPECT_EQ(det.stats().alerts_over_max.get(), 5u);
   EXPECT_EQ(det.stats().matches.get(), 20u);
 }
-
 // ---- TCP streams ----
-std::vector<Rule> stream_rules() {
-  std::vector<Rule> rs;
-  rs.push_back(rule(1, Proto::kTcp, {C("attackpattern")}));
-  rs.back().flow.to_server = true;
-  rs.back().flow.established = true;
-  rs.push_back(rule(2, Proto::kTcp, {C("USER"), C("root").distance(1).within(8)}));
-  rs.push_back(rule(3, Proto::kTcp, {C("hdr").depth(3)}));  // stream start only
-  rs.push_back(rule(4, Proto::kTcp, {C("attack"), pcre("pat+ern")}));  // prefilter
-  return rs;
+constexpr std::string_view kStreamRules = R"(
+alert tcp any any -> any any (msg:"one literal"; flow:established,to_server; content:"attackpattern"; sid:1;)
+alert tcp any any -> any any (msg:"chain"; content:"USER"; content:"root"; distance:1; within:8; sid:2;)
+alert tcp any any -> any any (msg:"stream start"; content:"hdr"; depth:3; sid:3;)
+alert tcp any any -> any any (msg:"prefilter"; content:"attack"; pcre:"/pat+ern/"; sid:4;)
+)";
+std::shared_ptr<const CompiledRules> stream_rules(CompileOptions o = {},
+                                                  CompileStats* st = nullptr) {
+  return compile_text(kStreamRules, o, st);
 }
 
 TEST(EngineStream, SplitAcrossSegmentsFiresOnce) {
   const std::string msg = "xxattackpatternyy";
   for (std::size_t parts : {std::size_t{1}, std::size_t{2}, std::size_t{3}, msg.size()}) {
-    Worker w(compile(stream_rules()));
+    Worker w(stream_rules());
     Conn c(w);
     c.handshake();
     std::size_t off = 0;
@@ -557,7 +567,7 @@ TEST(EngineStream, SplitAcrossSegmentsFiresOnce) {
 }
 
 TEST(EngineStream, ChainAcrossSegmentsAndOutOfOrder) {
-  Worker w(compile(stream_rules()));
+  Worker w(stream_rules());
   Conn c(w);
   c.handshake();
   c.c2s(0, "hdr USER ");
@@ -576,7 +586,7 @@ TEST(EngineStream, ChainAcrossSegmentsAndOutOfOrder) {
 }
 
 TEST(EngineStream, NoMatchAcrossAGap) {
-  Worker w(compile(stream_rules()));
+  Worker w(stream_rules());
   Conn c(w);
   c.handshake();
   c.c2s(0, "xxattack");
@@ -590,7 +600,7 @@ TEST(EngineStream, NoMatchAcrossAGap) {
 }
 
 TEST(EngineStream, MatchDeliveredAtFlowEndRaisedOnPseudoPacket) {
-  Worker w(compile(stream_rules()));
+  Worker w(stream_rules());
   Conn c(w);
   c.handshake();
   c.c2s(0, "xx");
@@ -609,7 +619,7 @@ TEST(EngineStream, MatchDeliveredAtFlowEndRaisedOnPseudoPacket) {
   EXPECT_EQ(w.sink.alerts[0].src, kC);
   EXPECT_EQ(w.sink.alerts[0].dport, 80);
 
-  Worker w2(compile(stream_rules()));
+  Worker w2(stream_rules());
   Conn c2(w2);
   c2.handshake();
   c2.c2s(2, "attackpattern");  // first bytes "xx" late: everything waits in the buffer
@@ -619,7 +629,7 @@ TEST(EngineStream, MatchDeliveredAtFlowEndRaisedOnPseudoPacket) {
 }
 
 TEST(EngineStream, MemcapFallsBackToPackets) {
-  Worker w(compile(stream_rules()), /*memcap=*/1);
+  Worker w(stream_rules(), /*memcap=*/1);
   Conn c(w);
   c.handshake();
   c.c2s(0, "attack");
@@ -632,7 +642,7 @@ TEST(EngineStream, MemcapFallsBackToPackets) {
 }
 
 TEST(EngineStream, StreamStatesAreReusedAcrossFlows) {
-  Worker w(compile(stream_rules()));
+  Worker w(stream_rules());
   for (Port p = 40000; p < 40010; ++p) {
     Conn c(w, p);
     c.handshake();
@@ -657,8 +667,8 @@ TEST(EngineCache, SecondCompileLoadsAndCorruptFileRecovers) {
   CompileOptions o;
   o.cache_dir = dir;
   CompileStats s1, s2, s3, s4;
-  auto a = compile(stream_rules(), o, {}, &s1);
-  auto b = compile(stream_rules(), o, {}, &s2);
+  auto a = stream_rules(o, &s1);
+  auto b = stream_rules(o, &s2);
   EXPECT_FALSE(s1.from_cache);
   EXPECT_TRUE(s2.from_cache);
   EXPECT_EQ(s1.database_bytes, s2.database_bytes);
@@ -682,47 +692,47 @@ TEST(EngineCache, SecondCompileLoadsAndCorruptFileRecovers) {
     fs.seekp(100);
     fs.write("garbage!", 8);
   }
-  auto c3 = compile(stream_rules(), o, {}, &s3);
+  auto c3 = stream_rules(o, &s3);
   EXPECT_FALSE(s3.from_cache);
-  auto c4 = compile(stream_rules(), o, {}, &s4);
+  auto c4 = stream_rules(o, &s4);
   EXPECT_TRUE(s4.from_cache);
   // A truncated file too.
   std::filesystem::resize_file(files[0], 50);
   CompileStats s5;
-  compile(stream_rules(), o, {}, &s5);
+  stream_rules(o, &s5);
   EXPECT_FALSE(s5.from_cache);
   // A different rule set gets a different file.
-  auto rs = stream_rules();
-  rs.pop_back();
-  compile(std::move(rs), o, {}, &s5);
+  compile_text(std::string(kStreamRules) +
+                   "alert tcp any any -> any any (content:\"more\"; sid:5;)\n",
+               o, &s5);
   EXPECT_FALSE(s5.from_cache);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir),
+                          std::filesystem::directory_iterator()),
+            2);
   std::filesystem::remove_all(dir);
 }
 
 TEST(Engine, SetRulesSwapsBetweenPackets) {
-  std::vector<Rule> r1, r2;
-  r1.push_back(rule(1, Proto::kTcp, {C("one")}));
-  r2.push_back(rule(2, Proto::kTcp, {C("two")}));
-  r2.push_back(rule(3, Proto::kUdp, {C("two")}));
-  Worker w(compile(std::move(r1)));
+  Worker w(compile_text(R"(alert tcp any any -> any any (content:"one"; sid:1;))"));
   Conn c(w);
   c.handshake();
   c.c2s(0, "one two");
-  w.det.set_rules(compile(std::move(r2)));
+  w.det.set_rules(compile_text(R"(
+alert tcp any any -> any any (content:"two"; sid:2;)
+alert udp any any -> any any (content:"two"; sid:3;)
+)"));
   c.c2s(7, " one two");
   w.send(udp(kC, kS, 1, 2, "two"));
   EXPECT_EQ(w.sink.sids(), (std::vector<uint32_t>{1, 2, 3}));
 }
-
 // ---- hot path ----
 TEST(Engine, NoAllocationPerPacket) {
-  std::vector<Rule> rs = stream_rules();
-  rs.push_back(rule(10, Proto::kUdp, {C("abc"), pcre("c[0-9]+d")}));
-  rs.push_back(rule(11, Proto::kIp));
-  rs.back().flowbits = {fb(FlowbitOp::Kind::kSet, 0)};
-  rs.push_back(rule(12, Proto::kUdp, {C("abc")}));
-  rs.back().flowbits = {fb(FlowbitOp::Kind::kIsSet, 0)};
-  Worker w(compile(std::move(rs), {}, {"seen"}));
+  Worker w(compile_text(std::string(kStreamRules) + R"(
+alert udp any any -> any any (content:"abc"; pcre:"/c[0-9]+d/"; sid:10;)
+alert ip any any -> any any (flowbits:set,seen; sid:11;)
+alert udp any any -> any any (content:"abc"; flowbits:isset,seen; sid:12;)
+alert tcp any any -> any any (flags:S; sid:13;)
+)"));
   w.sink.record = false;
   auto round = [&](Port base) {
     for (Port p = base; p < base + 20; ++p) {
