@@ -257,6 +257,15 @@ TEST_F(MatchPayload, NegatedContent) {
   EXPECT_TRUE(m({C("ab"), Not(Crel("x", 0, 1)), Crel("c", 0, 1)}, "abc"));
 }
 
+TEST_F(MatchPayload, NegatedAbsoluteContentTakesTheRetryFlag) {
+  // Suricata flags the content written just before a relative one for retries. Here that is
+  // the negated absolute !"zz", which moves no cursor, so "b" is relative to "a" but "a" is
+  // never retried: the first "a" fails and Suricata gives up, although "ab" occurs later.
+  EXPECT_FALSE(m({C("a"), Not(C("zz")), Crel("b", 0, 1)}, "ax ab"));
+  EXPECT_TRUE(m({C("a"), Crel("b", 0, 1)}, "ax ab"));
+  EXPECT_TRUE(m({C("a"), Not(C("zz")), Crel("b", 0, 1)}, "ab"));
+}
+
 TEST_F(MatchPayload, VariablesInContentModifiers) {
   // suricata-verify bug-7390: distance from a byte_extract variable behaves like a literal.
   const std::string payload =
