@@ -87,10 +87,11 @@ class Gen {
   bool chance(int percent) { return uniform(0, 99) < percent; }
 
   std::string text(int lo, int hi, bool upper) {
-    static const char kLower[] = "abc";
-    static const char kMixed[] = "abcAB";
+    // '.' makes some nocase patterns searchable by memchr on a non-letter.
+    static const char kLower[] = "abca.";
+    static const char kMixed[] = "abcAB.";
     std::string s(static_cast<std::size_t>(uniform(lo, hi)), ' ');
-    for (char& ch : s) ch = upper ? kMixed[uniform(0, 4)] : kLower[uniform(0, 2)];
+    for (char& ch : s) ch = upper ? kMixed[uniform(0, 5)] : kLower[uniform(0, 4)];
     return s;
   }
 

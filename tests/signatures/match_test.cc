@@ -165,6 +165,12 @@ TEST_F(MatchPayload, ContentNocase) {
   // Horspool shifts on a repeated-prefix pattern.
   EXPECT_TRUE(m({Cnocase("abab")}, "xxABAABABx"));
   EXPECT_TRUE(m({Cnocase("a")}, "xxxA"));
+  // Patterns longer than the 255-byte shift cap.
+  std::string longpat(300, 'q');
+  longpat += "END";
+  const std::string hay = std::string(500, 'Q') + "end" + std::string(10, 'x');
+  EXPECT_FALSE(m({Cnocase(longpat)}, std::string(500, 'Q')));
+  EXPECT_TRUE(m({Cnocase(longpat)}, hay));
 }
 
 TEST_F(MatchPayload, OffsetAndDepthAreAbsoluteAndDepthCountsFromOffset) {
