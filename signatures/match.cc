@@ -57,8 +57,29 @@ struct Content {
   bool has_offset = false, has_depth = false, has_distance = false, has_within = false;
   IntOrVar offset, depth, distance, within;
   bool retry = false;  // a later option is relative to this one (Suricata WITHIN_NEXT)
-  std::array<uint32_t, 256> skip{};  // Horspool shifts on folded bytes (nocase only)
+  // Search: memchr for the rarest-looking byte of the pattern (never a letter when nocase),
+  // then compare; a nocase pattern of letters only uses Horspool shifts on folded bytes,
+  // capped at 255 (a shorter shift is still safe).
+  uint32_t anchor = 0;
+  bool use_memchr = true;
+  std::vector<uint8_t> skip;
 };
+
+// How common a byte is in traffic, roughly (higher: more common). Picks search anchors.
+constexpr int byte_rank(uint8_t c) noexcept {
+  if (c == 0x00 || c == ' ' || c == 0xff) return 250;
+  if (c >= 'a' && c <= 'z') {
+    constexpr const char* kFrequent = "etaoinsrhldcu";
+    for (const char* f = kFrequent; *f; ++f) {
+      if (*f == c) return 240 - static_cast<int>(f - kFrequent);
+    }
+    return 200;
+  }
+  if (c >= 'A' && c <= 'Z') return 150;
+  if (c >= '0' && c <= '9') return 160;
+  if (c == '\r' || c == '\n' || c == '/' || c == '.' || c == '=' || c == ':') return 140;
+  return 50;
+}
 
 struct Pcre {
   pcre2_code* code = nullptr;
@@ -142,12 +163,25 @@ uint64_t uvalue_of(const IntOrVar& v, const MatchScratch::Impl& s) noexcept {
   return s.vars[static_cast<uint8_t>(v.var)];
 }
 
+bool equal_at(const Content& c, const uint8_t* p) noexcept;
+
 // First occurrence of `pat` in [hay, hay+n), or null.
 const uint8_t* find(const Content& c, const uint8_t* hay, std::size_t n) noexcept {
   const std::size_t m = c.pattern.size();
   const auto* pat = reinterpret_cast<const uint8_t*>(c.pattern.data());
   if (m > n) return nullptr;
-  if (!c.nocase) return static_cast<const uint8_t*>(memmem(hay, n, pat, m));
+  if (c.use_memchr) {
+    const uint8_t a = pat[c.anchor];
+    const uint8_t* p = hay + c.anchor;
+    const uint8_t* const last = hay + (n - m) + c.anchor;  // the last possible anchor spot
+    while (p <= last) {
+      p = static_cast<const uint8_t*>(std::memchr(p, a, static_cast<std::size_t>(last - p) + 1));
+      if (p == nullptr) return nullptr;
+      if (equal_at(c, p - c.anchor)) return p - c.anchor;
+      ++p;
+    }
+    return nullptr;
+  }
   const uint8_t last = pat[m - 1];
   std::size_t i = 0;
   while (i + m <= n) {
@@ -504,10 +538,23 @@ std::unique_ptr<PayloadProgram> PayloadProgram::build(const Rule& r, std::string
       c.nocase = co->nocase;
       if (c.nocase) {
         for (char& ch : c.pattern) ch = static_cast<char>(fold(static_cast<uint8_t>(ch)));
+      }
+      int best = 1000;
+      for (std::size_t j = 0; j < c.pattern.size(); ++j) {
+        const auto b = static_cast<uint8_t>(c.pattern[j]);
+        if (c.nocase && b >= 'a' && b <= 'z') continue;
+        if (byte_rank(b) < best) {
+          best = byte_rank(b);
+          c.anchor = static_cast<uint32_t>(j);
+        }
+      }
+      c.use_memchr = best < 1000;
+      if (!c.use_memchr) {
         const std::size_t m = c.pattern.size();
-        c.skip.fill(static_cast<uint32_t>(m));
+        c.skip.assign(256, static_cast<uint8_t>(std::min<std::size_t>(m, 255)));
         for (std::size_t j = 0; j + 1 < m; ++j) {
-          c.skip[static_cast<uint8_t>(c.pattern[j])] = static_cast<uint32_t>(m - 1 - j);
+          c.skip[static_cast<uint8_t>(c.pattern[j])] =
+              static_cast<uint8_t>(std::min<std::size_t>(m - 1 - j, 255));
         }
       }
       c.negated = co->negated;

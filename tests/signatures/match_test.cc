@@ -165,6 +165,12 @@ TEST_F(MatchPayload, ContentNocase) {
   // Horspool shifts on a repeated-prefix pattern.
   EXPECT_TRUE(m({Cnocase("abab")}, "xxABAABABx"));
   EXPECT_TRUE(m({Cnocase("a")}, "xxxA"));
+  // Patterns longer than the 255-byte shift cap.
+  std::string longpat(300, 'q');
+  longpat += "END";
+  const std::string hay = std::string(500, 'Q') + "end" + std::string(10, 'x');
+  EXPECT_FALSE(m({Cnocase(longpat)}, std::string(500, 'Q')));
+  EXPECT_TRUE(m({Cnocase(longpat)}, hay));
 }
 
 TEST_F(MatchPayload, OffsetAndDepthAreAbsoluteAndDepthCountsFromOffset) {
@@ -255,6 +261,15 @@ TEST_F(MatchPayload, NegatedContent) {
   EXPECT_TRUE(m({C("user="), Not(Crel("root", 0, 4))}, "user=root user=bob"));
   // A negated content does not move the cursor.
   EXPECT_TRUE(m({C("ab"), Not(Crel("x", 0, 1)), Crel("c", 0, 1)}, "abc"));
+}
+
+TEST_F(MatchPayload, NegatedAbsoluteContentTakesTheRetryFlag) {
+  // Suricata flags the content written just before a relative one for retries. Here that is
+  // the negated absolute !"zz", which moves no cursor, so "b" is relative to "a" but "a" is
+  // never retried: the first "a" fails and Suricata gives up, although "ab" occurs later.
+  EXPECT_FALSE(m({C("a"), Not(C("zz")), Crel("b", 0, 1)}, "ax ab"));
+  EXPECT_TRUE(m({C("a"), Crel("b", 0, 1)}, "ax ab"));
+  EXPECT_TRUE(m({C("a"), Not(C("zz")), Crel("b", 0, 1)}, "ab"));
 }
 
 TEST_F(MatchPayload, VariablesInContentModifiers) {
