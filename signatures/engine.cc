@@ -116,6 +116,18 @@ RuleKind classify(const Rule& r) {
   return RuleKind::kIpOnly;
 }
 
+// Suricata's signature mask: a dsize comparison that excludes 0 except '<', '<=' and '= 0'
+// (which "include 0") requires a payload, so "dsize:!9" does not match an empty packet.
+bool dsize_needs_payload(const Rule& r) {
+  if (!r.dsize) return false;
+  switch (r.dsize->op) {
+    case NumCmp::Op::kLt:
+    case NumCmp::Op::kLe: return false;
+    case NumCmp::Op::kEq: return r.dsize->a != 0;
+    default: return true;
+  }
+}
+
 int action_order(Action a) {
   switch (a) {
     case Action::kPass: return 0;
@@ -187,6 +199,7 @@ struct RuleInfo {
   bool header = false;        // has options match_header checks
   bool fb_reads = false;
   bool anchored = false;      // exact expression anchored at the stream start
+  bool needs_payload = false; // dsize that cannot match 0 bytes: never on an empty packet
   uint32_t rank = 0;
   uint64_t max_end = std::numeric_limits<uint64_t>::max();  // exact: latest stream match end
   std::unique_ptr<PayloadProgram> prog;
@@ -458,6 +471,7 @@ std::shared_ptr<const CompiledRules> CompiledRules::compile(RuleSet set,
     ri.pkt_only = r.dsize.has_value() || r.flow.no_stream;
     ri.header = has_header_opts(r);
     ri.fb_reads = flowbit_reads(r);
+    ri.needs_payload = dsize_needs_payload(r);
     if (ri.kind == RuleKind::kPayload) ri.ladder = pattern_ladder(r);
     if (ri.kind == RuleKind::kIpOnly) ip_only_ids.push_back(static_cast<uint32_t>(i));
   }
@@ -619,15 +633,18 @@ struct SlotState {
   uint64_t base[2] = {0, 0};     // stream offset at which the current streams started
   hs_stream_t* streams[2][3] = {};
   uint16_t sdb[2][3] = {};
-  uint8_t flags = 0;
+  uint16_t flags = 0;
   uint8_t nbits = 0;             // flowbit ids held (id-list mode)
 };
-enum : uint8_t {
+enum : uint16_t {
   kIpoDone = 1,      // << dir: IP-only rules evaluated for this direction
   kOpened = 4,       // << dir: streams opened for this direction
-  kNoStream = 16,    // << dir: stream state memcap reached: packets scanned one by one
-  kPassed = 64,      // an IP-only pass rule matched: no more inspection of this flow
-  kBlocked = 128,    // IPS: a drop/reject rule matched: no more inspection of this flow
+  kNoStream = 16,    // << dir: no stream for this direction (memcap, or the tracker does
+                     //    not reassemble it): packets scanned one by one
+  kPassed = 64,      // a pass rule matched on the stream or IP-only: flow not inspected
+  kBlocked = 128,    // IPS: a drop/reject rule matched on the stream or IP-only: likewise
+  kSeen = 256,       // a packet of this flow was inspected
+  kWasEstablished = 512,  // the flow was established when an earlier packet was inspected
 };
 
 struct Cand {
@@ -969,13 +986,14 @@ struct Detector::Impl {
     return r.bidirectional && r.src.contains(d) && r.dst.contains(s) &&
            ports_ok(r.sport, r.dport, dp, sp, has_ports);
   }
-  static bool flow_ok(const FlowOpt& f, const Flow* flow, Dir dir, bool stream) noexcept {
+  static bool flow_ok(const FlowOpt& f, const Flow* flow, Dir dir, bool stream,
+                      bool established) noexcept {
     if ((f.to_server || f.to_client || f.established || f.not_established) && !flow)
       return false;
     if (f.to_server && dir != Dir::kToServer) return false;
     if (f.to_client && dir != Dir::kToClient) return false;
-    if (f.established && flow->state != FlowState::kEstablished) return false;
-    if (f.not_established && flow->state == FlowState::kEstablished) return false;
+    if (f.established && !established) return false;
+    if (f.not_established && established) return false;
     if (f.only_stream && !stream) return false;
     if (f.no_stream && stream) return false;
     return true;
@@ -1036,6 +1054,13 @@ struct Detector::Impl {
                 return a.src < b.src;
               });
     const CompiledRules::Impl& c = *cr;
+    // Suricata's per-packet "established": UDP and others once both directions were seen
+    // (this packet included); TCP once the session reached established before this packet,
+    // closing states included, so the ACK completing the handshake is not (unless it carries
+    // data) and the last ACK after both FINs still is.
+    bool established = flow && flow->state == FlowState::kEstablished;
+    if (flow && st && flow->key.ip_proto == 6)
+      established = (st->flags & kWasEstablished) || (established && p.payload_len > 0);
     int alerts = 0;
     uint32_t last = kNil;
     for (std::size_t i = 0; i < k; ++i) {
@@ -1050,7 +1075,8 @@ struct Detector::Impl {
       const Port sp = same ? p.sport : p.dport;
       const Port dp = same ? p.dport : p.sport;
       if (!proto_ok(r, p) || !addrs_ok(r, s, d, sp, dp, p.has_ports())) continue;
-      if (!flow_ok(r.flow, flow, cdir, x.src == Source::kStream)) continue;
+      if (!flow_ok(r.flow, flow, cdir, x.src == Source::kStream, established)) continue;
+      if (ri.needs_payload && p.payload_len == 0) continue;
       if (ri.header && !match_header(r, p)) continue;
       if (r.stream_size && !stream_size_ok(*r.stream_size, flow, st)) continue;
       if (ri.fb_reads && !flowbits_ok(r, flow)) continue;
@@ -1061,12 +1087,15 @@ struct Detector::Impl {
       last = x.rule;
       stats.matches.inc();
       if (st) apply_flowbits(r, flow);
+      // Suricata applies pass and drop to the whole flow for stream matches and IP-only
+      // rules; a packet match acts on that packet only.
+      const bool flow_scope = x.src != Source::kPacket;
       if (r.action == Action::kPass) {
-        if (x.src == Source::kIpOnly && st) st->flags |= kPassed;
+        if (flow_scope && st) st->flags |= kPassed;
         break;
       }
       const bool blocks = r.action == Action::kDrop || r.action == Action::kReject;
-      if (c.ips_mode && blocks && st) st->flags |= kBlocked;
+      if (c.ips_mode && blocks && flow_scope && st) st->flags |= kBlocked;
       if (r.noalert) continue;
       if (alerts == kPacketAlertMax) {
         stats.alerts_over_max.inc();
@@ -1117,16 +1146,26 @@ struct Detector::Impl {
     }
     const uint8_t d = static_cast<uint8_t>(idx(dir));
     const uint64_t fid = flow ? flow->id : 0;
+    if (st && !(st->flags & kSeen)) {
+      st->flags |= kSeen;
+      // A TCP flow that starts without SYN and was not picked up midstream is not
+      // reassembled in this direction by the tracker: its packets are inspected one by one.
+      if (pc == kPcTcp && !(p.tcp.flags & tcpflag::kSyn) && !flow->midstream)
+        st->flags |= static_cast<uint16_t>(kNoStream << d);
+    }
     // IP-only rules: once per flow direction (every packet without flow state).
     if (!st || !(st->flags & (kIpoDone << d))) {
-      if (st) st->flags |= static_cast<uint8_t>(kIpoDone << d);
+      if (st) st->flags |= static_cast<uint16_t>(kIpoDone << d);
       cr->ip_only.lookup(p.src, p.dst,
                          [&](uint32_t id) { add_cand(id, d, fid, Source::kIpOnly, true); });
     }
     uint16_t gs[3];
     cr->groups_for(pc, p.sport, p.dport, gs);
-    const bool tcp_alone = pc == kPcTcp && (!cfg.tcp_reassembly || !st ||
-                                            (st->flags & (kNoStream << d)));
+    // TCP payload the stream will not carry is inspected on the packet: no reassembly, no
+    // stream for this direction, or a SYN's data (the stream starts after the SYN).
+    const bool tcp_alone =
+        pc == kPcTcp && (!cfg.tcp_reassembly || !st || (st->flags & (kNoStream << d)) ||
+                         (p.tcp.flags & tcpflag::kSyn));
     for (uint16_t gi : gs) {
       if (gi == kNoGroup) continue;
       const Group& g = cr->groups[gi];
@@ -1140,6 +1179,7 @@ struct Detector::Impl {
       }
     }
     run_candidates(flow, st, dir, p, false);
+    if (st && flow->state == FlowState::kEstablished) st->flags |= kWasEstablished;
   }
 
   // ---- stream side ----
@@ -1158,14 +1198,14 @@ struct Detector::Impl {
             release(st.sdb[d][j], st.streams[d][j]);
             st.streams[d][j] = nullptr;
           }
-        st.flags |= static_cast<uint8_t>(kNoStream << d);
+        st.flags |= static_cast<uint16_t>(kNoStream << d);
         stats.stream_state_memcap_drops.inc();
         return false;
       }
       st.streams[d][k] = s;
       st.sdb[d][k] = static_cast<uint16_t>(db);
     }
-    st.flags |= static_cast<uint8_t>(kOpened << d);
+    st.flags |= static_cast<uint16_t>(kOpened << d);
     st.base[d] = st.seen[d];
     return true;
   }

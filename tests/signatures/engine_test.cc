@@ -496,24 +496,45 @@ pass ip any any -> 10.0.0.0/16 any (msg:"trusted servers"; sid:2;)
   w.send(udp(kC, ip4(172, 16, 0, 1), 1, 2, "evil"));
   EXPECT_EQ(w.sink.sids(), (std::vector<uint32_t>{1}));
 }
-TEST(Engine, IpsDropBlocksTheFlow) {
+// IPS: a drop matched on one packet drops that packet; matched on the stream or by an IP-only
+// rule it drops the rest of the flow, as Suricata applies the action to the flow then.
+TEST(Engine, IpsDropScope) {
   CompileOptions o;
   o.ips_mode = true;
   Worker w(compile_text(R"(
 drop udp any any -> any any (msg:"evil"; content:"evil"; sid:1;)
 alert udp any any -> any any (msg:"a"; content:"a"; sid:2;)
+drop tcp any any -> any any (msg:"stream"; content:"evil"; sid:3;)
+drop ip 45.0.0.0/8 any -> any any (msg:"listed"; sid:4;)
+alert tcp any any -> any any (msg:"b"; content:"b"; sid:5;)
 )", o));
   w.send(udp(kC, kS, 1, 2, "a"));
   Flow* fl = w.send(udp(kC, kS, 1, 2, "evil a"));
   ASSERT_EQ(w.sink.sids(), (std::vector<uint32_t>{2, 1, 2}));  // drop ranks before alert
   EXPECT_TRUE(w.sink.alerts[1].blocked);
   EXPECT_FALSE(w.sink.alerts[2].blocked);
+  EXPECT_FALSE(w.det.flow_blocked(*fl));
+  w.send(udp(kC, kS, 1, 2, "evil a"));  // a packet-rule drop: this packet only
+  EXPECT_EQ(w.sink.sids().size(), 5u);
+  w.sink.clear();
+
+  Conn c(w);
+  c.handshake();
+  fl = c.c2s(0, "xx ev");
+  c.c2s(5, "il b");  // stream match: the flow is dropped from here on
+  EXPECT_EQ(w.sink.sids(), (std::vector<uint32_t>{3, 5}));
+  EXPECT_TRUE(w.sink.alerts[0].stream);
   EXPECT_TRUE(w.det.flow_blocked(*fl));
-  w.send(udp(kC, kS, 1, 2, "evil a"));  // the rest of the flow is dropped, not inspected
-  EXPECT_EQ(w.sink.sids().size(), 3u);
-  w.send(udp(kC, kS, 9, 2, "a"));  // other flows are not
-  EXPECT_EQ(w.sink.sids().size(), 4u);
+  c.c2s(9, " b");
+  EXPECT_EQ(w.sink.sids().size(), 2u);
+  w.sink.clear();
+
+  fl = w.send(udp(ip4(45, 1, 1, 1), kS, 1, 2, "a"));  // IP-only drop: the flow too
+  w.send(udp(ip4(45, 1, 1, 1), kS, 1, 2, "a"));
+  EXPECT_EQ(w.sink.sids(), (std::vector<uint32_t>{4, 2}));
+  EXPECT_TRUE(w.det.flow_blocked(*fl));
 }
+
 TEST(Engine, AtMostFifteenAlertsPerPacketInRankOrder) {
   std::string text;
   for (int i = 1; i <= 20; ++i)
