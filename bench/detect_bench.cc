@@ -53,8 +53,7 @@ RuleSet synthetic_rules() {
     for (int k = 0; k < 6 + static_cast<int>(rng() % 8); ++k)
       w.push_back(static_cast<char>('a' + rng() % 26));
     text += "alert " + std::string(i % 2 ? "tcp" : "udp") + " any any -> any any (msg:\"s" +
-            std::to_string(i) + "\"; content:\"" + w + "\"; sid:" + std::to_string(i + 1) +
-            ";)\n";
+            std::to_string(i) + "\"; content:\"" + w + "\"; sid:" + std::to_string(i + 1) + ";)\n";
   }
   return parse_rules(text, "synthetic.rules", LoadOptions{});
 }
@@ -136,9 +135,20 @@ std::vector<std::string> payloads() {
       "NT 10.0; Win64; x64)\r\nAccept: */*\r\nCookie: session=abcdef0123456789\r\n\r\n",
       "POST /api/v1/orders HTTP/1.1\r\nHost: broker.example\r\nContent-Type: "
       "application/json\r\nContent-Length: 120\r\n\r\n{\"symbol\":\"ABC\",\"qty\":100}",
-      "8=FIX.4.2\x01" "9=178\x01" "35=D\x01" "49=SENDER\x01" "56=TARGET\x01" "34=12\x01"
-      "52=20240101-12:00:00\x01" "11=ORD1\x01" "55=MSFT\x01" "54=1\x01" "38=100\x01"
-      "40=2\x01" "44=10.5\x01" "10=123\x01"};
+      "8=FIX.4.2\x01"
+      "9=178\x01"
+      "35=D\x01"
+      "49=SENDER\x01"
+      "56=TARGET\x01"
+      "34=12\x01"
+      "52=20240101-12:00:00\x01"
+      "11=ORD1\x01"
+      "55=MSFT\x01"
+      "54=1\x01"
+      "38=100\x01"
+      "40=2\x01"
+      "44=10.5\x01"
+      "10=123\x01"};
   for (const char* r : reqs) {
     std::string s = r;
     while (s.size() < 512) s += s;
@@ -288,7 +298,8 @@ void BM_HsScanRaw(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * 512);
   state.counters["expressions"] = static_cast<double>(ex.size());
-  state.counters["hits_per_pkt"] = static_cast<double>(hits) / static_cast<double>(state.iterations());
+  state.counters["hits_per_pkt"] =
+      static_cast<double>(hits) / static_cast<double>(state.iterations());
   state.SetLabel(e.name);
 }
 BENCHMARK(BM_HsScanRaw);

@@ -58,37 +58,49 @@ enum class Source : uint8_t { kStream = 0, kPacket = 1, kIpOnly = 2 };
 int proto_class(const PacketView& p) noexcept {
   if (p.ip_version == 0) return -1;
   switch (p.l4) {
-    case L4::kTcp: return kPcTcp;
-    case L4::kUdp: return kPcUdp;
+    case L4::kTcp:
+      return kPcTcp;
+    case L4::kUdp:
+      return kPcUdp;
     case L4::kIcmp:
-    case L4::kIcmpv6: return kPcIcmp;
-    default: return kPcOther;
+    case L4::kIcmpv6:
+      return kPcIcmp;
+    default:
+      return kPcOther;
   }
 }
 
 uint8_t rule_protos(const Rule& r) {
   switch (r.proto) {
-    case Proto::kIp: return 0x0F;
-    case Proto::kTcp: return 1 << kPcTcp;
-    case Proto::kUdp: return 1 << kPcUdp;
-    case Proto::kIcmp: return 1 << kPcIcmp;
+    case Proto::kIp:
+      return 0x0F;
+    case Proto::kTcp:
+      return 1 << kPcTcp;
+    case Proto::kUdp:
+      return 1 << kPcUdp;
+    case Proto::kIcmp:
+      return 1 << kPcIcmp;
   }
   return 0x0F;
 }
 
 bool proto_ok(const Rule& r, const PacketView& p) noexcept {
   switch (r.proto) {
-    case Proto::kIp: return p.ip_version != 0;
-    case Proto::kTcp: return p.l4 == L4::kTcp;
-    case Proto::kUdp: return p.l4 == L4::kUdp;
-    case Proto::kIcmp: return p.l4 == L4::kIcmp || p.l4 == L4::kIcmpv6;
+    case Proto::kIp:
+      return p.ip_version != 0;
+    case Proto::kTcp:
+      return p.l4 == L4::kTcp;
+    case Proto::kUdp:
+      return p.l4 == L4::kUdp;
+    case Proto::kIcmp:
+      return p.l4 == L4::kIcmp || p.l4 == L4::kIcmpv6;
   }
   return false;
 }
 
 bool has_header_opts(const Rule& r) {
-  return r.dsize || r.ttl || r.tos || r.window || r.seq || r.ack || r.ip_id || r.itype ||
-         r.icode || r.icmp_id || r.icmp_seq || r.ip_proto || r.flags || r.fragbits;
+  return r.dsize || r.ttl || r.tos || r.window || r.seq || r.ack || r.ip_id || r.itype || r.icode ||
+         r.icmp_id || r.icmp_seq || r.ip_proto || r.flags || r.fragbits;
 }
 
 bool has_flow_opts(const FlowOpt& f) {
@@ -122,18 +134,25 @@ bool dsize_needs_payload(const Rule& r) {
   if (!r.dsize) return false;
   switch (r.dsize->op) {
     case NumCmp::Op::kLt:
-    case NumCmp::Op::kLe: return false;
-    case NumCmp::Op::kEq: return r.dsize->a != 0;
-    default: return true;
+    case NumCmp::Op::kLe:
+      return false;
+    case NumCmp::Op::kEq:
+      return r.dsize->a != 0;
+    default:
+      return true;
   }
 }
 
 int action_order(Action a) {
   switch (a) {
-    case Action::kPass: return 0;
-    case Action::kDrop: return 1;
-    case Action::kReject: return 2;
-    case Action::kAlert: return 3;
+    case Action::kPass:
+      return 0;
+    case Action::kDrop:
+      return 1;
+    case Action::kReject:
+      return 2;
+    case Action::kAlert:
+      return 3;
   }
   return 3;
 }
@@ -163,8 +182,10 @@ void expand(const PortSet& s, std::vector<Port>* out) {
 void port_keys(const Rule& r, std::vector<Port>* dst, std::vector<Port>* src) {
   const bool sd = specific(r.dport), ss = specific(r.sport);
   if (!r.bidirectional) {
-    if (sd) expand(r.dport, dst);
-    else if (ss) expand(r.sport, src);
+    if (sd)
+      expand(r.dport, dst);
+    else if (ss)
+      expand(r.sport, src);
   } else if (sd && ss) {  // forward needs dport in D, reversed dport in S
     expand(r.dport, dst);
     expand(r.sport, dst);
@@ -182,7 +203,8 @@ void port_keys(const Rule& r, std::vector<Port>* dst, std::vector<Port>* src) {
 }
 
 struct ScratchDeleter {
-  void operator()(hs_scratch_t* s) const noexcept { hs_free_scratch(s); }
+  // Compile-time object: a failure here has nowhere to be counted and nothing to undo.
+  void operator()(hs_scratch_t* s) const noexcept { (void)hs_free_scratch(s); }
 };
 
 }  // namespace
@@ -191,15 +213,15 @@ struct ScratchDeleter {
 struct RuleInfo {
   RuleKind kind = RuleKind::kHeader;
   PatternLadder ladder;
-  uint8_t level = 0;          // position in ladder finally used
+  uint8_t level = 0;  // position in ladder finally used
   PatternKind pattern = PatternKind::kNone;
-  uint8_t dirs = 3;           // bit idx(Dir): directions the rule can apply to
-  uint8_t protos = 0;         // bit ProtoClass
-  bool pkt_only = false;      // tcp: inspected on packets, not the stream (dsize, no_stream)
-  bool header = false;        // has options match_header checks
+  uint8_t dirs = 3;       // bit idx(Dir): directions the rule can apply to
+  uint8_t protos = 0;     // bit ProtoClass
+  bool pkt_only = false;  // tcp: inspected on packets, not the stream (dsize, no_stream)
+  bool header = false;    // has options match_header checks
   bool fb_reads = false;
-  bool anchored = false;      // exact expression anchored at the stream start
-  bool needs_payload = false; // dsize that cannot match 0 bytes: never on an empty packet
+  bool anchored = false;       // exact expression anchored at the stream start
+  bool needs_payload = false;  // dsize that cannot match 0 bytes: never on an empty packet
   uint32_t rank = 0;
   uint64_t max_end = std::numeric_limits<uint64_t>::max();  // exact: latest stream match end
   std::unique_ptr<PayloadProgram> prog;
@@ -257,15 +279,21 @@ const CompileStats& CompiledRules::stats() const noexcept { return impl_->stats;
 CompiledRules::Path CompiledRules::path(uint32_t index) const noexcept {
   const RuleInfo& i = impl_->info[index];
   switch (i.kind) {
-    case RuleKind::kIpOnly: return Path::kIpOnly;
-    case RuleKind::kHeader: return Path::kHeader;
-    case RuleKind::kPayload: break;
+    case RuleKind::kIpOnly:
+      return Path::kIpOnly;
+    case RuleKind::kHeader:
+      return Path::kHeader;
+    case RuleKind::kPayload:
+      break;
   }
   switch (i.pattern) {
-    case PatternKind::kExact: return Path::kExact;
+    case PatternKind::kExact:
+      return Path::kExact;
     case PatternKind::kLiteral:
-    case PatternKind::kPcre: return Path::kPrefilter;
-    case PatternKind::kNone: break;
+    case PatternKind::kPcre:
+      return Path::kPrefilter;
+    case PatternKind::kNone:
+      break;
   }
   return Path::kNoPattern;
 }
@@ -327,8 +355,7 @@ bool load_cached(CompiledRules::Impl& m, const std::string& path) {
   for (std::size_t i = 0; i < dbs.size(); ++i) {
     if (e.databases[i].empty()) continue;
     hs_database_t* db = nullptr;
-    if (hs_deserialize_database(e.databases[i].data(), e.databases[i].size(), &db) !=
-        HS_SUCCESS)
+    if (hs_deserialize_database(e.databases[i].data(), e.databases[i].size(), &db) != HS_SUCCESS)
       return false;
     dbs[i].reset(db);
   }
@@ -422,8 +449,7 @@ bool compile_all(CompiledRules::Impl& m, std::string* error) {
 
 }  // namespace
 
-std::shared_ptr<const CompiledRules> CompiledRules::compile(RuleSet set,
-                                                            const CompileOptions& opts,
+std::shared_ptr<const CompiledRules> CompiledRules::compile(RuleSet set, const CompileOptions& opts,
                                                             std::string* error,
                                                             CompileStats* stats_out) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -542,9 +568,12 @@ std::shared_ptr<const CompiledRules> CompiledRules::compile(RuleSet set,
       const RuleInfo& ri = m.info[id];
       for (int d = 0; d < 2; ++d) {
         if (!(ri.dirs & (1 << d))) continue;
-        if (ri.kind == RuleKind::kHeader) g.header[d].push_back(id);
-        else if (g.pc == kPcTcp && !ri.pkt_only) g.stream[d].push_back(id);
-        else g.pkt[d].push_back(id);
+        if (ri.kind == RuleKind::kHeader)
+          g.header[d].push_back(id);
+        else if (g.pc == kPcTcp && !ri.pkt_only)
+          g.stream[d].push_back(id);
+        else
+          g.pkt[d].push_back(id);
       }
     }
     for (int d = 0; d < 2; ++d) {
@@ -610,9 +639,12 @@ std::shared_ptr<const CompiledRules> CompiledRules::compile(RuleSet set,
   m.stats.ip_only = ip_only_ids.size();
   for (const RuleInfo& ri : m.info) {
     if (ri.kind != RuleKind::kPayload) continue;
-    if (ri.pattern == PatternKind::kExact) ++m.stats.exact;
-    else if (ri.pattern == PatternKind::kNone) ++m.stats.no_pattern;
-    else ++m.stats.prefiltered;
+    if (ri.pattern == PatternKind::kExact)
+      ++m.stats.exact;
+    else if (ri.pattern == PatternKind::kNone)
+      ++m.stats.no_pattern;
+    else
+      ++m.stats.prefiltered;
   }
   m.stats.compile_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -628,22 +660,22 @@ namespace {
 // Per flow slot. Streams are Hyperscan stream states for the flow direction's groups
 // ([dir][0 any, 1 dport group, 2 sport group]); sdb is the database each belongs to.
 struct SlotState {
-  uint64_t flow_id = 0;          // the flow these fields describe (0: none)
-  uint64_t seen[2] = {0, 0};     // stream bytes delivered + gap bytes, per direction
-  uint64_t base[2] = {0, 0};     // stream offset at which the current streams started
+  uint64_t flow_id = 0;       // the flow these fields describe (0: none)
+  uint64_t seen[2] = {0, 0};  // stream bytes delivered + gap bytes, per direction
+  uint64_t base[2] = {0, 0};  // stream offset at which the current streams started
   hs_stream_t* streams[2][3] = {};
   uint16_t sdb[2][3] = {};
   uint16_t flags = 0;
-  uint8_t nbits = 0;             // flowbit ids held (id-list mode)
+  uint8_t nbits = 0;  // flowbit ids held (id-list mode)
 };
 enum : uint16_t {
-  kIpoDone = 1,      // << dir: IP-only rules evaluated for this direction
-  kOpened = 4,       // << dir: streams opened for this direction
-  kNoStream = 16,    // << dir: no stream for this direction (memcap, or the tracker does
-                     //    not reassemble it): packets scanned one by one
-  kPassed = 64,      // a pass rule matched on the stream or IP-only: flow not inspected
-  kBlocked = 128,    // IPS: a drop/reject rule matched on the stream or IP-only: likewise
-  kSeen = 256,       // a packet of this flow was inspected
+  kIpoDone = 1,           // << dir: IP-only rules evaluated for this direction
+  kOpened = 4,            // << dir: streams opened for this direction
+  kNoStream = 16,         // << dir: no stream for this direction (memcap, or the tracker does
+                          //    not reassemble it): packets scanned one by one
+  kPassed = 64,           // a pass rule matched on the stream or IP-only: flow not inspected
+  kBlocked = 128,         // IPS: a drop/reject rule matched on the stream or IP-only: likewise
+  kSeen = 256,            // a packet of this flow was inspected
   kWasEstablished = 512,  // the flow was established when an earlier packet was inspected
 };
 
@@ -673,17 +705,17 @@ struct Detector::Impl {
   MatchScratch ms;
 
   std::vector<SlotState> slots;
-  std::size_t fb_words = 0;            // > 0: bitmap mode, words per slot
+  std::size_t fb_words = 0;  // > 0: bitmap mode, words per slot
   std::vector<uint64_t> fb_bitmap;
-  std::vector<uint16_t> fb_ids;        // id-list mode: kFlowbitIds per slot
+  std::vector<uint16_t> fb_ids;  // id-list mode: kFlowbitIds per slot
 
   // Stream states: pooled per database (reset, ready for the next flow), bounded in total.
   std::vector<StreamNode> nodes;
   uint32_t free_node = kNil;
-  std::vector<uint32_t> pool_head;     // per database slot
-  std::size_t stream_bytes = 0;        // open streams, in use or pooled
+  std::vector<uint32_t> pool_head;  // per database slot
+  std::size_t stream_bytes = 0;     // open streams, in use or pooled
   std::size_t oneshot_bytes = 0;
-  std::vector<hs_stream_t*> oneshot;   // per stream database: packet-by-packet fallback
+  std::vector<hs_stream_t*> oneshot;  // per stream database: packet-by-packet fallback
 
   // Per packet.
   std::vector<uint32_t> stamp;  // rule -> epoch when it became a candidate
@@ -701,6 +733,14 @@ struct Detector::Impl {
     uint64_t base;
     uint8_t dir;
   };
+
+  // Every Hyperscan call's result is checked; failures are counted, never fatal here.
+  void hs_ok(hs_error_t rc) noexcept {
+    if (rc != HS_SUCCESS) stats.hs_errors.inc();
+  }
+  void close_stream(hs_stream_t* s) noexcept {
+    hs_ok(hs_close_stream(s, nullptr, nullptr, nullptr));
+  }
 
   // ---- setup / teardown ----
   void setup(std::shared_ptr<const CompiledRules> rules) {
@@ -761,21 +801,21 @@ struct Detector::Impl {
       for (int d = 0; d < 2; ++d)
         for (int k = 0; k < 3; ++k)
           if (st.streams[d][k]) {
-            hs_close_stream(st.streams[d][k], nullptr, nullptr, nullptr);
+            close_stream(st.streams[d][k]);
             st.streams[d][k] = nullptr;
           }
     for (uint32_t& h : pool_head)
       while (h != kNil) {
-        hs_close_stream(nodes[h].s, nullptr, nullptr, nullptr);
+        close_stream(nodes[h].s);
         h = nodes[h].next;
       }
     for (hs_stream_t*& s : oneshot)
       if (s) {
-        hs_close_stream(s, nullptr, nullptr, nullptr);
+        close_stream(s);
         s = nullptr;
       }
     stream_bytes = oneshot_bytes = 0;
-    if (scratch) hs_free_scratch(scratch);
+    if (scratch) hs_ok(hs_free_scratch(scratch));
     scratch = nullptr;
     update_gauge();
   }
@@ -802,7 +842,7 @@ struct Detector::Impl {
         while (pool_head[o] != kNil && stream_bytes + sz > cfg.stream_state_memcap) {
           const uint32_t x = pool_head[o];
           pool_head[o] = nodes[x].next;
-          hs_close_stream(nodes[x].s, nullptr, nullptr, nullptr);
+          close_stream(nodes[x].s);
           stream_bytes -= cr->dbs[o].stream_size;
           nodes[x].next = free_node;
           free_node = x;
@@ -823,8 +863,10 @@ struct Detector::Impl {
   }
 
   void release(uint16_t db, hs_stream_t* s) noexcept {
-    if (hs_reset_stream(s, 0, nullptr, nullptr, nullptr) != HS_SUCCESS || free_node == kNil) {
-      hs_close_stream(s, nullptr, nullptr, nullptr);
+    const hs_error_t rc = hs_reset_stream(s, 0, nullptr, nullptr, nullptr);
+    hs_ok(rc);
+    if (rc != HS_SUCCESS || free_node == kNil) {
+      close_stream(s);
       stream_bytes -= cr->dbs[db].stream_size;
       update_gauge();
       return;
@@ -847,8 +889,7 @@ struct Detector::Impl {
 
   // ---- per-flow state ----
   void clear_flowbits(uint32_t slot) noexcept {
-    if (fb_words)
-      std::memset(&fb_bitmap[slot * fb_words], 0, fb_words * sizeof(uint64_t));
+    if (fb_words) std::memset(&fb_bitmap[slot * fb_words], 0, fb_words * sizeof(uint64_t));
     slots[slot].nbits = 0;
   }
 
@@ -878,8 +919,10 @@ struct Detector::Impl {
     if (fb_words) {
       if (bit >= fb_words * 64) return;
       uint64_t& w = fb_bitmap[slot * fb_words + bit / 64];
-      if (on) w |= uint64_t{1} << (bit % 64);
-      else w &= ~(uint64_t{1} << (bit % 64));
+      if (on)
+        w |= uint64_t{1} << (bit % 64);
+      else
+        w &= ~(uint64_t{1} << (bit % 64));
       return;
     }
     if (fb_ids.empty()) return;
@@ -954,10 +997,9 @@ struct Detector::Impl {
   void scan_block(int db, std::span<const uint8_t> data, uint8_t dir, uint64_t fid) noexcept {
     if (!scratch) return;
     ScanCtx ctx{this, fid, 0, dir};
-    const hs_error_t rc =
-        hs_scan(cr->dbs[static_cast<std::size_t>(db)].db.get(),
-                reinterpret_cast<const char*>(data.data()), static_cast<unsigned>(data.size()), 0,
-                scratch, on_packet_match, &ctx);
+    const hs_error_t rc = hs_scan(
+        cr->dbs[static_cast<std::size_t>(db)].db.get(), reinterpret_cast<const char*>(data.data()),
+        static_cast<unsigned>(data.size()), 0, scratch, on_packet_match, &ctx);
     if (rc != HS_SUCCESS) stats.hs_errors.inc();
   }
 
@@ -966,9 +1008,9 @@ struct Detector::Impl {
     hs_stream_t* s = oneshot[static_cast<std::size_t>(db)];
     if (!scratch || !s) return;
     ScanCtx ctx{this, fid, 0, dir};
-    hs_error_t rc = hs_scan_stream(s, reinterpret_cast<const char*>(data.data()),
-                                   static_cast<unsigned>(data.size()), 0, scratch,
-                                   on_packet_match, &ctx);
+    hs_error_t rc =
+        hs_scan_stream(s, reinterpret_cast<const char*>(data.data()),
+                       static_cast<unsigned>(data.size()), 0, scratch, on_packet_match, &ctx);
     if (rc != HS_SUCCESS) stats.hs_errors.inc();
     rc = hs_reset_stream(s, 0, scratch, on_packet_match, &ctx);
     if (rc != HS_SUCCESS) stats.hs_errors.inc();
@@ -988,8 +1030,7 @@ struct Detector::Impl {
   }
   static bool flow_ok(const FlowOpt& f, const Flow* flow, Dir dir, bool stream,
                       bool established) noexcept {
-    if ((f.to_server || f.to_client || f.established || f.not_established) && !flow)
-      return false;
+    if ((f.to_server || f.to_client || f.established || f.not_established) && !flow) return false;
     if (f.to_server && dir != Dir::kToServer) return false;
     if (f.to_client && dir != Dir::kToClient) return false;
     if (f.established && !established) return false;
@@ -1006,10 +1047,14 @@ struct Detector::Impl {
     const uint64_t syn = flow->midstream ? 0 : 1;
     const uint64_t client = st->seen[0] + syn, server = st->seen[1] + syn;
     switch (o.side) {
-      case StreamSizeOpt::Side::kServer: return o.cmp.test(server);
-      case StreamSizeOpt::Side::kClient: return o.cmp.test(client);
-      case StreamSizeOpt::Side::kBoth: return o.cmp.test(server) && o.cmp.test(client);
-      case StreamSizeOpt::Side::kEither: return o.cmp.test(server) || o.cmp.test(client);
+      case StreamSizeOpt::Side::kServer:
+        return o.cmp.test(server);
+      case StreamSizeOpt::Side::kClient:
+        return o.cmp.test(client);
+      case StreamSizeOpt::Side::kBoth:
+        return o.cmp.test(server) && o.cmp.test(client);
+      case StreamSizeOpt::Side::kEither:
+        return o.cmp.test(server) || o.cmp.test(client);
     }
     return false;
   }
@@ -1032,10 +1077,17 @@ struct Detector::Impl {
     if (!flow || flow->slot >= slots.size()) return;
     for (const FlowbitOp& op : r.flowbits)
       for (uint16_t b : op.bits) switch (op.kind) {
-          case FlowbitOp::Kind::kSet: fb_set(flow->slot, b, true); break;
-          case FlowbitOp::Kind::kUnset: fb_set(flow->slot, b, false); break;
-          case FlowbitOp::Kind::kToggle: fb_set(flow->slot, b, !fb_isset(flow->slot, b)); break;
-          default: break;
+          case FlowbitOp::Kind::kSet:
+            fb_set(flow->slot, b, true);
+            break;
+          case FlowbitOp::Kind::kUnset:
+            fb_set(flow->slot, b, false);
+            break;
+          case FlowbitOp::Kind::kToggle:
+            fb_set(flow->slot, b, !fb_isset(flow->slot, b));
+            break;
+          default:
+            break;
         }
   }
 
@@ -1238,9 +1290,9 @@ struct Detector::Impl {
     for (int k = 0; k < 3; ++k) {
       if (gs[k] == kNoGroup) continue;
       if (hs_stream_t* s = st->streams[d][k]; s && scratch) {
-        const hs_error_t rc = hs_scan_stream(s, reinterpret_cast<const char*>(bytes.data()),
-                                             static_cast<unsigned>(bytes.size()), 0, scratch,
-                                             on_stream_match, &ctx);
+        const hs_error_t rc =
+            hs_scan_stream(s, reinterpret_cast<const char*>(bytes.data()),
+                           static_cast<unsigned>(bytes.size()), 0, scratch, on_stream_match, &ctx);
         if (rc != HS_SUCCESS) stats.hs_errors.inc();
       }
       for (uint32_t id : cr->groups[gs[k]].nopat_stream[d]) add_pending(id);
@@ -1273,8 +1325,7 @@ struct Detector::Impl {
     // A pattern must not match across the hole: the streams start again after it.
     for (int k = 0; k < 3; ++k)
       if (hs_stream_t* s = st->streams[d][k])
-        if (hs_reset_stream(s, 0, nullptr, nullptr, nullptr) != HS_SUCCESS)
-          stats.hs_errors.inc();
+        if (hs_reset_stream(s, 0, nullptr, nullptr, nullptr) != HS_SUCCESS) stats.hs_errors.inc();
     st->base[d] = st->seen[d];
   }
 
@@ -1331,8 +1382,7 @@ void Detector::set_rules(std::shared_ptr<const CompiledRules> rules) noexcept {
 
 const CompiledRules* Detector::rules() const noexcept { return impl_->holder.get(); }
 
-void Detector::on_stream_data(Flow& flow, Dir dir, std::span<const uint8_t> bytes,
-                              Nanos) noexcept {
+void Detector::on_stream_data(Flow& flow, Dir dir, std::span<const uint8_t> bytes, Nanos) noexcept {
   impl_->stream_data(flow, dir, bytes);
 }
 void Detector::on_stream_gap(Flow& flow, Dir dir, uint32_t len, Nanos) noexcept {

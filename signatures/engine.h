@@ -91,18 +91,19 @@ struct DetectorConfig {
   bool tcp_reassembly = true;
 };
 
-struct DetectorStats {
+// Written by the worker only, read by stats scrapes: its own cache lines.
+struct alignas(64) DetectorStats {
   Counter packets_inspected;
   Counter stream_bytes_scanned;
-  Counter candidates;           // rules verified after a prefilter hit
-  Counter matches;              // rule matches before thresholds (incl. noalert/pass)
+  Counter candidates;                 // rules verified after a prefilter hit
+  Counter matches;                    // rule matches before thresholds (incl. noalert/pass)
   Counter stream_state_memcap_drops;  // streams not scanned because the cap was reached
   Gauge stream_state_bytes;
-  Counter alerts;               // handed to the sink
-  Counter alerts_over_max;      // matches beyond 15 alerts on one packet (packet_alert_max)
-  Counter candidates_dropped;   // the per-packet candidate buffer was full
-  Counter flowbits_dropped;     // a flow already held the most flowbits it can
-  Counter hs_errors;            // Hyperscan calls that failed (scan, stream open/reset)
+  Counter alerts;              // handed to the sink
+  Counter alerts_over_max;     // matches beyond 15 alerts on one packet (packet_alert_max)
+  Counter candidates_dropped;  // the per-packet candidate buffer was full
+  Counter flowbits_dropped;    // a flow already held the most flowbits it can
+  Counter hs_errors;           // Hyperscan calls that failed (scan, stream open/reset)
 };
 
 // One per worker. Feed it TCP stream bytes through the StreamConsumer interface (register it
@@ -110,8 +111,7 @@ struct DetectorStats {
 // processed that packet. Alerts (after pass/noalert, before thresholds) go to the sink.
 class Detector final : public StreamConsumer {
  public:
-  Detector(std::shared_ptr<const CompiledRules> rules, const DetectorConfig& cfg,
-           AlertSink* sink);
+  Detector(std::shared_ptr<const CompiledRules> rules, const DetectorConfig& cfg, AlertSink* sink);
   ~Detector() override;
 
   // Flow may be null (not IP, or no flow). dir is the packet's direction within the flow.

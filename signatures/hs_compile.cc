@@ -140,8 +140,10 @@ PatternLadder pattern_ladder(const Rule& r) {
   std::vector<ChainLink> chain;
   Window w;
   if (exact_chain(r, &chain, &w)) l.rung[l.size++] = PatternKind::kExact;
-  if (fast_pattern_index(r) >= 0) l.rung[l.size++] = PatternKind::kLiteral;
-  else if (pcre_prefilter_index(r) >= 0) l.rung[l.size++] = PatternKind::kPcre;
+  if (fast_pattern_index(r) >= 0)
+    l.rung[l.size++] = PatternKind::kLiteral;
+  else if (pcre_prefilter_index(r) >= 0)
+    l.rung[l.size++] = PatternKind::kPcre;
   l.rung[l.size++] = PatternKind::kNone;
   return l;
 }
@@ -203,12 +205,12 @@ HsExpr make_expression(const Rule& r, PatternKind k, bool stream, uint32_t id) {
       if (i < 0) break;
       const ContentOpt& c = std::get<ContentOpt>(r.payload[static_cast<std::size_t>(i)]);
       // fast_pattern:offset,length screens for that slice of the content only.
-      const bool chopped = c.fast_pattern_length > 0 &&
-                           std::size_t{c.fast_pattern_offset} + c.fast_pattern_length <=
-                               c.pattern.size();
-      append_literal(e.pattern, chopped ? c.pattern.substr(c.fast_pattern_offset,
-                                                           c.fast_pattern_length)
-                                        : c.pattern);
+      const bool chopped =
+          c.fast_pattern_length > 0 &&
+          std::size_t{c.fast_pattern_offset} + c.fast_pattern_length <= c.pattern.size();
+      append_literal(e.pattern, chopped
+                                    ? c.pattern.substr(c.fast_pattern_offset, c.fast_pattern_length)
+                                    : c.pattern);
       if (c.nocase) e.flags |= HS_FLAG_CASELESS;
       // An absolute content's own window holds whatever else the rule says.
       if (!chopped && !c.relative && !c.distance && !c.within && is_literal(c.offset) &&

@@ -11,8 +11,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -119,11 +119,16 @@ bool parse_ip(const std::string& s, IpAddr* out) {
 
 std::string proto_name(uint8_t p) {
   switch (p) {
-    case 6: return "TCP";
-    case 17: return "UDP";
-    case 1: return "ICMP";
-    case 58: return "IPv6-ICMP";
-    default: return std::to_string(p);
+    case 6:
+      return "TCP";
+    case 17:
+      return "UDP";
+    case 1:
+      return "ICMP";
+    case 58:
+      return "IPv6-ICMP";
+    default:
+      return std::to_string(p);
   }
 }
 
@@ -276,12 +281,12 @@ TEST(Conformance, SuricataVerify) {
   for (const auto& d : dirs) {
     const auto t0 = std::chrono::steady_clock::now();
     const Outcome o = run_test(d);
-    const double sec =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (sec > 2) std::printf("%s: slow, %.1f s\n", d.filename().c_str(), sec);
     (o.pass ? passed : failed)++;
     if (!o.pass) failing.insert(d.filename().string());
-    if (!o.pass || std::getenv("TS_CONFORMANCE_ONLY")) report += d.filename().string() + ": FAIL\n" + o.detail;
+    if (!o.pass || std::getenv("TS_CONFORMANCE_ONLY"))
+      report += d.filename().string() + ": FAIL\n" + o.detail;
   }
   RecordProperty("passed", passed);
   RecordProperty("failed", failed);

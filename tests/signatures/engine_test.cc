@@ -32,13 +32,36 @@ using Path = CompiledRules::Path;
 struct C {  // content with modifiers
   ContentOpt c;
   explicit C(std::string s) { c.pattern = std::move(s); }
-  C& nocase() { c.nocase = true; return *this; }
-  C& neg() { c.negated = true; return *this; }
-  C& offset(int64_t v) { c.offset = IntOrVar{v, -1}; return *this; }
-  C& depth(int64_t v) { c.depth = IntOrVar{v, -1}; return *this; }
-  C& distance(int64_t v) { c.distance = IntOrVar{v, -1}; c.relative = true; return *this; }
-  C& within(int64_t v) { c.within = IntOrVar{v, -1}; c.relative = true; return *this; }
-  C& fast() { c.fast_pattern = true; return *this; }
+  C& nocase() {
+    c.nocase = true;
+    return *this;
+  }
+  C& neg() {
+    c.negated = true;
+    return *this;
+  }
+  C& offset(int64_t v) {
+    c.offset = IntOrVar{v, -1};
+    return *this;
+  }
+  C& depth(int64_t v) {
+    c.depth = IntOrVar{v, -1};
+    return *this;
+  }
+  C& distance(int64_t v) {
+    c.distance = IntOrVar{v, -1};
+    c.relative = true;
+    return *this;
+  }
+  C& within(int64_t v) {
+    c.within = IntOrVar{v, -1};
+    c.relative = true;
+    return *this;
+  }
+  C& fast() {
+    c.fast_pattern = true;
+    return *this;
+  }
   operator PayloadOpt() const { return c; }
 };
 
@@ -175,7 +198,8 @@ alert udp any any -> any any (msg:"any udp"; content:"GET"; sid:4;)
 alert ip any any -> any any (msg:"any ip"; content:"GET"; sid:5;)
 alert tcp any 80 -> any any (msg:"from 80"; content:"GET"; sid:6;)
 alert tcp any any -> any 1024: (msg:"wide range: any group"; content:"GET"; sid:7;)
-)", {}, &st);
+)",
+                         {}, &st);
   ASSERT_TRUE(cr);
   EXPECT_EQ(st.groups, 7u);  // 4 "any" groups + dport 80, dport 443, sport 80
   Sink sink;
@@ -183,8 +207,7 @@ alert tcp any any -> any 1024: (msg:"wide range: any group"; content:"GET"; sid:
   const std::string get = "GET / HTTP/1.1";
   auto tcp = [&](Port sp, Port dp) {
     sink.clear();
-    det.inspect(nullptr, Dir::kToServer,
-                test::make_tcp(kC, kS, sp, dp, 1, 1, f::kAck, get, 1));
+    det.inspect(nullptr, Dir::kToServer, test::make_tcp(kC, kS, sp, dp, 1, 1, f::kAck, get, 1));
     return sink.sorted_sids();
   };
   EXPECT_EQ(tcp(40000, 80), (std::vector<uint32_t>{1, 3, 5}));
@@ -235,11 +258,12 @@ alert udp any any -> any any (msg:"header only"; dsize:>3; sid:6;)
 alert udp any any -> any any (msg:"ip only"; sid:7;)
 alert udp any any -> any any (msg:"nocase, offset, depth"; content:"ABC"; nocase; offset:1; depth:4; sid:8;)
 alert udp any any -> any any (msg:"isdataat"; content:"abc"; isdataat:2,relative; sid:9;)
-)", {}, &st);
+)",
+                         {}, &st);
   ASSERT_TRUE(cr);
-  const std::vector<Path> want = {Path::kExact,  Path::kPrefilter, Path::kPrefilter,
+  const std::vector<Path> want = {Path::kExact,     Path::kPrefilter, Path::kPrefilter,
                                   Path::kNoPattern, Path::kPrefilter, Path::kHeader,
-                                  Path::kIpOnly, Path::kExact,     Path::kPrefilter};
+                                  Path::kIpOnly,    Path::kExact,     Path::kPrefilter};
   for (uint32_t i = 0; i < want.size(); ++i) EXPECT_EQ(cr->path(i), want[i]) << "sid " << i + 1;
   EXPECT_EQ(st.exact, 2u);
   EXPECT_EQ(st.prefiltered, 4u);
@@ -259,7 +283,7 @@ alert udp any any -> any any (msg:"isdataat"; content:"abc"; isdataat:2,relative
   EXPECT_EQ(run("xaBc"), (std::vector<uint32_t>{4, 6, 7, 8}));
   EXPECT_EQ(run("xxaBc"), (std::vector<uint32_t>{4, 6, 7, 8}));
   EXPECT_EQ(run("xxxaBc"), (std::vector<uint32_t>{4, 6, 7}));  // past depth
-  EXPECT_EQ(run("abc"), (std::vector<uint32_t>{4, 5, 7}));    // no 2 bytes after it
+  EXPECT_EQ(run("abc"), (std::vector<uint32_t>{4, 5, 7}));     // no 2 bytes after it
 }
 TEST(Engine, ExactExpressionsAgreeWithPayloadProgram) {
   std::mt19937 rng(12345);
@@ -331,11 +355,10 @@ TEST(Engine, ExactExpressionsAgreeWithPayloadProgram) {
         const bool want = progs[idx]->match({data, pl.size()}, ms);
         sink.clear();
         const Port dp = static_cast<Port>(1000 + i);
-        det.inspect(nullptr, Dir::kToServer,
-                    t == 0 ? udp(kC, kS, 5, dp, pl)
-                           : test::make_tcp(kC, kS, 5, dp, 1, 1, f::kAck, pl, 1));
-        ASSERT_EQ(!sink.alerts.empty(), want)
-            << "rule " << idx << " payload '" << pl << "'";
+        det.inspect(
+            nullptr, Dir::kToServer,
+            t == 0 ? udp(kC, kS, 5, dp, pl) : test::make_tcp(kC, kS, 5, dp, 1, 1, f::kAck, pl, 1));
+        ASSERT_EQ(!sink.alerts.empty(), want) << "rule " << idx << " payload '" << pl << "'";
         matches += want;
       }
     }
@@ -350,11 +373,12 @@ TEST(Engine, IpOnlyOncePerFlowDirection) {
     list += (i ? "," : "") + std::string("45.") + std::to_string(i / 200) + "." +
             std::to_string(i % 200) + ".7";
   CompileStats st;
-  auto cr = compile_text(
-      "alert ip [" + list + "] any -> $HOME_NET any (msg:\"listed\"; sid:1;)\n"
-      "alert ip any any -> any any (msg:\"any\"; sid:2;)\n"
-      "alert udp any any -> any any (msg:\"payload\"; content:\"x\"; sid:3;)\n",
-      {}, &st);
+  auto cr =
+      compile_text("alert ip [" + list +
+                       "] any -> $HOME_NET any (msg:\"listed\"; sid:1;)\n"
+                       "alert ip any any -> any any (msg:\"any\"; sid:2;)\n"
+                       "alert udp any any -> any any (msg:\"payload\"; content:\"x\"; sid:3;)\n",
+                   {}, &st);
   Worker w(cr);
   EXPECT_EQ(st.ip_only, 2u);
   const IpAddr bad = ip4(45, 2, 33, 7), home = ip4(192, 168, 3, 3);
@@ -459,10 +483,11 @@ TEST(Engine, ManyFlowbitNames) {
   std::string text;
   for (int i = 0; i < 300; ++i)
     text += "alert udp any any -> any any (content:\"set" + std::to_string(i) +
-            ".\"; flowbits:set,b" + std::to_string(i) + "; noalert; sid:" +
-            std::to_string(1000 + i) + ";)\n";
-  text += "alert udp any any -> any any (content:\"q\"; flowbits:isset,b7; flowbits:isset,b299; "
-          "sid:1;)\n";
+            ".\"; flowbits:set,b" + std::to_string(i) +
+            "; noalert; sid:" + std::to_string(1000 + i) + ";)\n";
+  text +=
+      "alert udp any any -> any any (content:\"q\"; flowbits:isset,b7; flowbits:isset,b299; "
+      "sid:1;)\n";
   Worker w(compile_text(text));
   w.send(udp(kC, kS, 1, 2, "set7. q"));
   EXPECT_TRUE(w.sink.sids().empty());
@@ -507,7 +532,8 @@ alert udp any any -> any any (msg:"a"; content:"a"; sid:2;)
 drop tcp any any -> any any (msg:"stream"; content:"evil"; sid:3;)
 drop ip 45.0.0.0/8 any -> any any (msg:"listed"; sid:4;)
 alert tcp any any -> any any (msg:"b"; content:"b"; sid:5;)
-)", o));
+)",
+                        o));
   w.send(udp(kC, kS, 1, 2, "a"));
   Flow* fl = w.send(udp(kC, kS, 1, 2, "evil a"));
   ASSERT_EQ(w.sink.sids(), (std::vector<uint32_t>{2, 1, 2}));  // drop ranks before alert
@@ -592,9 +618,9 @@ TEST(EngineStream, ChainAcrossSegmentsAndOutOfOrder) {
   Conn c(w);
   c.handshake();
   c.c2s(0, "hdr USER ");
-  c.c2s(12, "t now");   // ahead of the stream: buffered
+  c.c2s(12, "t now");  // ahead of the stream: buffered
   EXPECT_EQ(w.sink.sids(), (std::vector<uint32_t>{3}));
-  c.c2s(9, "roo");      // fills the hole: "hdr USER root now"
+  c.c2s(9, "roo");  // fills the hole: "hdr USER root now"
   EXPECT_EQ(w.sink.sids(), (std::vector<uint32_t>{3, 2}));
   c.c2s(17, " hdr USER  root");  // depth 3 holds to the stream start; within 8 ok again
   EXPECT_EQ(w.sink.sids(), (std::vector<uint32_t>{3, 2, 2}));
@@ -723,9 +749,9 @@ TEST(EngineCache, SecondCompileLoadsAndCorruptFileRecovers) {
   stream_rules(o, &s5);
   EXPECT_FALSE(s5.from_cache);
   // A different rule set gets a different file.
-  compile_text(std::string(kStreamRules) +
-                   "alert tcp any any -> any any (content:\"more\"; sid:5;)\n",
-               o, &s5);
+  compile_text(
+      std::string(kStreamRules) + "alert tcp any any -> any any (content:\"more\"; sid:5;)\n", o,
+      &s5);
   EXPECT_FALSE(s5.from_cache);
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir),
                           std::filesystem::directory_iterator()),
