@@ -154,7 +154,7 @@ struct PayloadProgram::Impl {
 namespace {
 
 int64_t value_of(const IntOrVar& v, const MatchScratch::Impl& s) noexcept {
-  if (v.var < 0) return v.value;
+  if (v.var < 0) return std::clamp(v.value, -kValueCap, kValueCap);
   return sat(s.vars[static_cast<uint8_t>(v.var)]);
 }
 
@@ -333,14 +333,15 @@ bool byte_jump(const ByteJumpOpt& o, MatchScratch::Impl& s) noexcept {
 bool byte_extract(const ByteExtractOpt& o, MatchScratch::Impl& s) noexcept {
   const int64_t len = s.len;
   if (len == 0) return false;
+  const int64_t off = std::clamp(o.offset, -kValueCap, kValueCap);
   int64_t pos, rem;
   if (o.relative) {
-    pos = int64_t{s.cursor} + o.offset;
+    pos = int64_t{s.cursor} + off;
     rem = len - pos;
     if (rem <= 0) return false;
   } else {
-    pos = o.offset;
-    rem = len - o.offset;
+    pos = off;
+    rem = len - off;
   }
   const int nbytes = o.nbytes;
   if (pos < 0 || nbytes > rem) return false;
@@ -388,7 +389,7 @@ int PayloadProgram::Impl::content(std::size_t i, const Content& c,
   const int64_t len = s.len;
   const int64_t m = static_cast<int64_t>(c.pattern.size());
   const int64_t prev = s.cursor;  // end of the previous match: relative base
-  int64_t retry_from = 0;         // one past the previous occurrence's start
+  int64_t retry_from = -1;        // one past the previous occurrence's start
   for (;;) {
     int64_t start = 0;
     int64_t end = len;
@@ -405,7 +406,8 @@ int PayloadProgram::Impl::content(std::size_t i, const Content& c,
       if (c.has_offset) start = value_of(c.offset, s);
       if (c.has_depth) end = start + value_of(c.depth, s);
     }
-    if (retry_from != 0) start = retry_from;
+    if (retry_from >= 0) start = retry_from;
+    if (start < 0) start = 0;
     if (end > len) end = len;
     if (start > end || end <= 0) {
       // Nothing can match here; a negated content is satisfied.

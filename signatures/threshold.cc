@@ -239,7 +239,10 @@ bool ThresholdEngine::apply(const Rule& r, const Alert& a, const ThresholdOpt& t
   const Nanos now = a.ts;
   const Nanos window = Nanos{t.seconds} * kNanosPerSec;
   Entry* e = lookup(k);
-  if (e != nullptr) touch(e);
+  if (e != nullptr) {
+    touch(e);
+    e->window = t.type == Type::kBackoff ? 0 : window;  // follows a reloaded rule
+  }
   const bool fresh = e == nullptr;
   auto create = [&]() {
     e = insert(k, now);

@@ -196,3 +196,127 @@ TEST(MatchReference, RandomContentRulesAgreeWithNaiveSearch) {
 
 }  // namespace
 }  // namespace ts::sig
+
+namespace ts::sig {
+namespace {
+
+// Random mixes of every payload keyword with hostile parameters (negative and huge offsets,
+// zero and oversized byte counts, variables) on random binary buffers allocated to their
+// exact size: nothing may read outside the buffer (run under the asan preset to check) and
+// every call stays within the inspection limit.
+TEST(MatchReference, RandomKeywordMixesStayInBounds) {
+  std::mt19937 rng(7);
+  auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  MatchScratch scratch;
+  int built = 0, matched = 0;
+  for (int r = 0; r < 3000; ++r) {
+    Rule rule;
+    rule.nvars = 2;
+    const int n = uni(1, 6);
+    for (int k = 0; k < n; ++k) {
+      const bool rel = uni(0, 1) == 1;
+      auto iv = [&]() {
+        IntOrVar v{uni(-20, 70), -1};
+        if (uni(0, 5) == 0) v = IntOrVar{0, static_cast<int8_t>(uni(0, 1))};
+        if (uni(0, 20) == 0) v.value = int64_t{1} << uni(20, 62);
+        return v;
+      };
+      switch (uni(0, 5)) {
+        case 0: {
+          ContentOpt c;
+          c.pattern = std::string(static_cast<std::size_t>(uni(1, 3)), static_cast<char>(uni(0, 3)));
+          c.negated = uni(0, 3) == 0;
+          c.nocase = uni(0, 1) == 1;
+          c.endswith = uni(0, 5) == 0;
+          if (rel) {
+            c.distance = iv();
+            if (uni(0, 1)) c.within = IntOrVar{uni(3, 20), -1};
+          } else {
+            if (uni(0, 1)) c.offset = iv();
+            if (uni(0, 1)) c.depth = IntOrVar{uni(3, 20), -1};
+          }
+          rule.payload.emplace_back(c);
+          break;
+        }
+        case 1: {
+          PcreOpt p;
+          p.regex = uni(0, 1) ? "\\x01.{0,4}\\x02" : "^(\\x00|\\x03)+";
+          p.relative = rel;
+          p.negated = uni(0, 3) == 0;
+          rule.payload.emplace_back(p);
+          break;
+        }
+        case 2: {
+          ByteTestOpt b;
+          b.string = uni(0, 3) == 0;
+          b.nbytes = static_cast<uint8_t>(b.string ? uni(1, 10) : (uni(0, 1) ? uni(1, 4) : 8));
+          b.op = "<>=!&^lg"[uni(0, 7)];
+          b.value = iv();
+          b.offset = iv();
+          b.relative = rel;
+          b.little_endian = uni(0, 1);
+          b.base = uni(0, 1) ? 16 : 10;
+          if (uni(0, 3) == 0) b.bitmask = static_cast<uint64_t>(uni(1, 0xffff));
+          rule.payload.emplace_back(b);
+          break;
+        }
+        case 3: {
+          ByteJumpOpt b;
+          b.string = uni(0, 3) == 0;
+          b.nbytes = static_cast<uint8_t>(uni(0, b.string ? 10 : 8));
+          if (uni(0, 4) == 0) b.nbytes_var = static_cast<int8_t>(uni(0, 1));
+          if (b.string && b.nbytes == 0) b.nbytes = 1;
+          b.offset = iv();
+          b.relative = rel;
+          b.multiplier = uni(0, 3) == 0 ? uni(1, 1000) : 1;
+          b.align = uni(0, 3) == 0;
+          b.from_beginning = uni(0, 5) == 0;
+          b.from_end = !b.from_beginning && uni(0, 5) == 0;
+          b.post_offset = uni(0, 2) == 0 ? uni(-100, 100) : 0;
+          b.little_endian = uni(0, 1);
+          if (uni(0, 5) == 0) b.bitmask = static_cast<uint64_t>(uni(1, 0xffff));
+          rule.payload.emplace_back(b);
+          break;
+        }
+        case 4: {
+          ByteExtractOpt b;
+          b.string = uni(0, 3) == 0;
+          b.nbytes = static_cast<uint8_t>(uni(1, b.string ? 10 : 8));
+          b.offset = uni(-20, 70);
+          b.var = static_cast<int8_t>(uni(0, 1));
+          b.relative = rel;
+          b.multiplier = uni(0, 3) == 0 ? uni(1, 1000) : 1;
+          b.align = uni(0, 3) == 0 ? (uni(0, 1) ? 2 : 4) : 0;
+          b.little_endian = uni(0, 1);
+          rule.payload.emplace_back(b);
+          break;
+        }
+        default: {
+          IsDataAtOpt o;
+          o.value = iv();
+          o.relative = rel;
+          o.negated = uni(0, 1);
+          rule.payload.emplace_back(o);
+          break;
+        }
+      }
+    }
+    std::string err;
+    auto prog = PayloadProgram::build(rule, &err);
+    if (!prog) continue;  // e.g. a byte count out of range for its form
+    ++built;
+    for (int k = 0; k < 10; ++k) {
+      std::vector<uint8_t> buf(static_cast<std::size_t>(uni(0, 64)));
+      for (uint8_t& b : buf) b = static_cast<uint8_t>(uni(0, 1) ? uni(0, 3) : uni(0, 255));
+      matched += prog->match(buf, scratch);
+      ASSERT_LE(scratch.last_inspections(), kInspectionRecursionLimit);
+    }
+  }
+  RecordProperty("built", built);
+  RecordProperty("matched", matched);
+  EXPECT_GT(built, 2500);
+  EXPECT_GT(matched, 100);
+}
+
+}  // namespace
+}  // namespace ts::sig
