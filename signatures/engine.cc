@@ -1157,7 +1157,7 @@ struct Detector::Impl {
       Alert a;
       a.ts = p.ts;
       a.flow_id = fid;
-      a.pcap_cnt = 0;  // TODO(lead): p.pcap_cnt once PacketView carries it
+      a.pcap_cnt = p.pcap_cnt;  // 0 on a flow-end pseudo packet
       a.src = s;
       a.dst = d;
       a.sport = sp;
@@ -1391,6 +1391,14 @@ void Detector::on_stream_gap(Flow& flow, Dir dir, uint32_t len, Nanos) noexcept 
 void Detector::on_stream_end(Flow& flow, Nanos ts) noexcept { impl_->stream_end(flow, ts); }
 
 const DetectorStats& Detector::stats() const noexcept { return impl_->stats; }
+
+std::size_t Detector::bytes_per_flow(const CompiledRules* rules) noexcept {
+  std::size_t n = sizeof(SlotState) + 6 * sizeof(StreamNode);
+  const std::size_t names = rules ? rules->ruleset().flowbit_names.size() : 0;
+  if (names > 0 && names <= kFlowbitBitmapMax) n += (names + 63) / 64 * sizeof(uint64_t);
+  else if (names > 0) n += kFlowbitIds * sizeof(uint16_t);
+  return n;
+}
 
 bool Detector::flow_blocked(const Flow& flow) const noexcept {
   if (flow.slot >= impl_->slots.size()) return false;

@@ -129,6 +129,11 @@ class Detector final : public StreamConsumer {
 
   const DetectorStats& stats() const noexcept;
 
+  // Memory the Detector holds per flow slot for `rules` (flow state, flowbits, stream pool
+  // bookkeeping; the Hyperscan stream states themselves are bounded by stream_state_memcap).
+  // For sizing flow_capacity from a memory cap, like TcpTracker::bytes_per_flow().
+  static std::size_t bytes_per_flow(const CompiledRules* rules) noexcept;
+
   // IPS mode: a drop/reject rule matched in this flow; later packets are not inspected.
   bool flow_blocked(const Flow& flow) const noexcept;
 

@@ -69,6 +69,7 @@ class Run final : public FrameHandler, public FlowEndSink, public AlertSink {
     if (r != DecodeResult::kOk && r != DecodeResult::kNotIp && r != DecodeResult::kReassembled)
       return;
     if (v.ts > now) now = v.ts;
+    v.pcap_cnt = frame;
     cur = frame;
     if (v.ip_version != 0) {
       const FlowTable::Lookup lk = table.lookup(v, flow_hash(v));
@@ -89,7 +90,9 @@ class Run final : public FrameHandler, public FlowEndSink, public AlertSink {
     cur = keep;
   }
   void on_alert(const Alert& a) noexcept override {
-    if (thresholds.allow(rules->rule(a.rule), a)) logged.push_back({a, cur});
+    // The harness's own frame count cross-checks the pcap_cnt the engine copied.
+    EXPECT_EQ(a.pcap_cnt, cur);
+    if (thresholds.allow(rules->rule(a.rule), a)) logged.push_back({a, a.pcap_cnt});
   }
 
   Defragmenter defrag;

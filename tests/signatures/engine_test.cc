@@ -237,8 +237,11 @@ TEST(Engine, BidirectionalRules) {
 alert udp 192.168.0.0/16 any <> any 53 (msg:"both ways"; content:"data"; sid:1;)
 alert udp 192.168.0.0/16 any -> any 53 (msg:"one way"; content:"data"; sid:2;)
 )"));
-  w.send(udp(kC, kS, 5000, 53, "data"));
+  PacketView p = udp(kC, kS, 5000, 53, "data");
+  p.pcap_cnt = 42;
+  w.send(p);
   EXPECT_EQ(w.sink.sorted_sids(), (std::vector<uint32_t>{1, 2}));
+  EXPECT_EQ(w.sink.alerts[0].pcap_cnt, 42u);
   w.sink.clear();
   w.send(udp(kS, kC, 53, 5000, "data"));
   EXPECT_EQ(w.sink.sorted_sids(), (std::vector<uint32_t>{1}));
@@ -496,6 +499,8 @@ TEST(Engine, ManyFlowbitNames) {
   EXPECT_EQ(w.sink.sids(), (std::vector<uint32_t>{1}));
   for (int i = 0; i < 20; ++i) w.send(udp(kC, kS, 1, 2, "set" + std::to_string(100 + i) + "."));
   EXPECT_EQ(w.det.stats().flowbits_dropped.get(), 6u);  // 16 per flow
+  EXPECT_EQ(Detector::bytes_per_flow(w.det.rules()),
+            Detector::bytes_per_flow(nullptr) + 16 * sizeof(uint16_t));
 }
 TEST(Engine, PassSuppressesLaterRules) {
   Worker w(compile_text(R"(
