@@ -1213,11 +1213,12 @@ struct Detector::Impl {
     }
     uint16_t gs[3];
     cr->groups_for(pc, p.sport, p.dport, gs);
-    // TCP payload the stream will not carry is inspected on the packet: no reassembly, no
-    // stream for this direction, or a SYN's data (the stream starts after the SYN).
+    // TCP payload the stream will not carry is inspected on the packet: no reassembly, or no
+    // stream for this direction (memcap, or a flow the tracker does not reassemble). SYN data
+    // (TCP Fast Open) is stream data, like every segment the tracker takes, retransmissions
+    // included (Suricata adds those to the stream too, so they get no packet inspection).
     const bool tcp_alone =
-        pc == kPcTcp && (!cfg.tcp_reassembly || !st || (st->flags & (kNoStream << d)) ||
-                         (p.tcp.flags & tcpflag::kSyn));
+        pc == kPcTcp && (!cfg.tcp_reassembly || !st || (st->flags & (kNoStream << d)));
     for (uint16_t gi : gs) {
       if (gi == kNoGroup) continue;
       const Group& g = cr->groups[gi];
@@ -1395,8 +1396,10 @@ const DetectorStats& Detector::stats() const noexcept { return impl_->stats; }
 std::size_t Detector::bytes_per_flow(const CompiledRules* rules) noexcept {
   std::size_t n = sizeof(SlotState) + 6 * sizeof(StreamNode);
   const std::size_t names = rules ? rules->ruleset().flowbit_names.size() : 0;
-  if (names > 0 && names <= kFlowbitBitmapMax) n += (names + 63) / 64 * sizeof(uint64_t);
-  else if (names > 0) n += kFlowbitIds * sizeof(uint16_t);
+  if (names > 0 && names <= kFlowbitBitmapMax)
+    n += (names + 63) / 64 * sizeof(uint64_t);
+  else if (names > 0)
+    n += kFlowbitIds * sizeof(uint16_t);
   return n;
 }
 

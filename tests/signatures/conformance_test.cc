@@ -273,9 +273,10 @@ TEST(Conformance, SuricataVerify) {
       // Suricata inspects the one midstream segment twice (as a packet, then as stream data on
       // the flow-end pseudo packet) and alerts twice for rules with a fast pattern.
       "detect-bytetest-02",
-      // A segment overlapping the SYN's sequence number: the tracker does not take it into the
-      // stream, Suricata then inspects the packet payload; the Detector cannot tell which
-      // packets the tracker refused (needs a TcpTracker hook).
+      // Simultaneous open with data in both SYNs: the tracker streams SYN data (as for TCP
+      // Fast Open), so the pass rule matching the second SYN is a stream match and passes the
+      // flow; Suricata inspects those SYNs as packets, passes only that packet and alerts on
+      // the third (a segment overlapping the first SYN's sequence number).
       "util-action-tests__util-action-03",
   };
   std::set<std::string> failing;
