@@ -710,6 +710,82 @@ TEST(EngineStream, StreamStatesAreReusedAcrossFlows) {
   EXPECT_EQ(w.det.stats().stream_state_bytes.get(), bytes);
 }
 
+// Exact rules on the stream are decided by Hyperscan in streaming mode: whatever the
+// segmentation and order of arrival, a rule fires in a flow exactly when PayloadProgram
+// matches the whole reassembled stream (offsets and depths count from the stream start).
+TEST(EngineStream, RandomSegmentationAgreesWithPayloadProgram) {
+  std::mt19937 rng(777);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  auto word = [&](int len) {
+    std::string s;
+    for (int i = 0; i < len; ++i) s.push_back("abAB"[pick(pick(3) == 0 ? 4 : 2)]);
+    return s;
+  };
+  constexpr int kRules = 40;
+  std::vector<Rule> rs;
+  for (int i = 0; i < kRules; ++i) {
+    std::vector<PayloadOpt> opts;
+    const int n = 1 + pick(3);
+    for (int j = 0; j < n; ++j) {
+      C c(word(2 + pick(3)));
+      if (pick(3) == 0) c.nocase();
+      const int64_t len = static_cast<int64_t>(c.c.pattern.size());
+      if (j == 0) {
+        if (pick(3) == 0) c.offset(pick(6));
+        if (pick(3) == 0) c.depth(len + pick(20));
+      } else {
+        const int m = pick(3);
+        if (m != 1) c.distance(pick(5));
+        if (m != 0) c.within(len + pick(10));
+      }
+      opts.push_back(c);
+    }
+    rs.push_back(rule(static_cast<uint32_t>(i + 1), Proto::kTcp, opts));
+    rs.back().dport = ports(static_cast<uint16_t>(2000 + i), static_cast<uint16_t>(2000 + i));
+  }
+  std::vector<std::unique_ptr<PayloadProgram>> progs;
+  for (const Rule& r : rs) {
+    std::string err;
+    progs.push_back(PayloadProgram::build(r, &err));
+    ASSERT_TRUE(progs.back()) << err;
+  }
+  auto cr = compile(rs);
+  ASSERT_TRUE(cr);
+  for (uint32_t i = 0; i < rs.size(); ++i) ASSERT_EQ(cr->path(i), Path::kExact) << i;
+  Worker w(cr);
+  MatchScratch ms;
+  int fired = 0;
+  Port cport = 10000;
+  for (int round = 0; round < 15; ++round) {
+    for (int i = 0; i < kRules; ++i) {
+      const std::string stream = word(20 + pick(60));
+      // Random cut points, then a random order of the segments.
+      std::vector<std::size_t> cuts = {0, stream.size()};
+      for (int k = pick(8); k > 0; --k)
+        cuts.push_back(1 + static_cast<std::size_t>(pick(static_cast<int>(stream.size()) - 1)));
+      std::sort(cuts.begin(), cuts.end());
+      cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+      std::vector<std::pair<std::size_t, std::size_t>> segs;
+      for (std::size_t k = 0; k + 1 < cuts.size(); ++k) segs.push_back({cuts[k], cuts[k + 1]});
+      std::shuffle(segs.begin(), segs.end(), rng);
+      w.sink.clear();
+      Conn c(w, ++cport, static_cast<Port>(2000 + i));
+      c.handshake();
+      for (const auto& [a, b] : segs)
+        c.c2s(static_cast<uint32_t>(a), std::string_view(stream).substr(a, b - a));
+      w.table.flush(FlowEndReason::kShutdown, c.t + 1000);
+      const bool want = progs[static_cast<std::size_t>(i)]->match(
+          {reinterpret_cast<const uint8_t*>(stream.data()), stream.size()}, ms);
+      ASSERT_EQ(!w.sink.alerts.empty(), want)
+          << "rule " << i << " stream '" << stream << "' in " << segs.size() << " segments";
+      for (const Alert& a : w.sink.alerts) ASSERT_TRUE(a.stream);
+      fired += want;
+    }
+  }
+  EXPECT_GT(fired, 100);
+  EXPECT_EQ(w.det.stats().hs_errors.get(), 0u);
+}
+
 // ---- cache ----
 TEST(EngineCache, SecondCompileLoadsAndCorruptFileRecovers) {
   const std::string dir =
