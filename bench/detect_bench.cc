@@ -109,10 +109,13 @@ void print_et_figures() {
     std::printf("ET compile failed: %s\n", err.c_str());
     return;
   }
+  std::size_t header = 0;
+  for (uint32_t i = 0; i < cr->size(); ++i) header += cr->path(i) == CompiledRules::Path::kHeader;
   std::printf(
-      "ET compile (no cache): %.2f s; rules %zu: ip_only %zu, exact %zu, prefiltered %zu, "
-      "no_pattern %zu; groups %zu; databases %zu bytes; dropped at compile %zu\n",
-      full_s, st.rules, st.ip_only, st.exact, st.prefiltered, st.no_pattern, st.groups,
+      "ET compile (no cache): %.2f s; rules %zu: ip_only %zu, header-only %zu, exact %zu, "
+      "prefiltered %zu, no_pattern %zu; groups %zu; databases %zu bytes; dropped at compile "
+      "%zu\n",
+      full_s, st.rules, st.ip_only, header, st.exact, st.prefiltered, st.no_pattern, st.groups,
       st.database_bytes, cr->ruleset().errors.size() - set.errors.size());
   // Cached restart: load the rule files and compile again with the cache in place.
   t = Clock::now();
