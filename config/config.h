@@ -45,6 +45,7 @@ struct RuleVarsConfig {
 
 struct DetectConfig {
   bool ips_mode = false;  // simulated inline: matching drop/reject rules block ("blocked")
+  std::size_t stream_state_memcap = 32u << 20;  // Hyperscan stream state, all workers together
 };
 
 struct SensorConfig {
@@ -61,7 +62,7 @@ struct SensorConfig {
   std::size_t stream_per_flow = 1u << 20;
   bool stream_midstream = true;
   OutputsConfig outputs;
-  std::vector<std::string> rule_files;  // used by the signature engine
+  std::vector<std::string> rule_files;  // used by the signature engine; empty: shipped rules
   RuleVarsConfig vars;
   std::string classification_file;  // empty: the shipped classification.config (compiled in)
   std::string threshold_file;       // empty: none

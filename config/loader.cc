@@ -497,6 +497,10 @@ void walk(Walker& w, const YAML::Node& root, SensorConfig& c) {
        [&](const Node& v, const Path& p) {
          w.map(v, p, {{"ips-mode", [&](const Node& x, const Path& q) {
                          w.boolean(x, q, c.detect.ips_mode);
+                       }},
+                      {"stream-state-memcap", [&](const Node& x, const Path& q) {
+                         w.size(x, q, kMi, kMaxMemcap, "1m", "1024g",
+                                c.detect.stream_state_memcap);
                        }}});
        }},
       {"rule-files",
