@@ -44,7 +44,8 @@ void ClassificationTable::parse(std::string_view text, const std::string& file,
       diag(errors, 0, "expected 'config classification: name,description,priority'");
       return;
     }
-    const std::size_t body = kPrefix.size();
+    std::size_t body = kPrefix.size();
+    while (body < s.size() && is_space(s[body])) ++body;
     const std::size_t c1 = s.find(',', body);
     const std::size_t c2 = s.rfind(',');
     if (c1 == std::string_view::npos || c2 == c1) {

@@ -442,6 +442,7 @@ RuleParser::Token RuleParser::header_token(std::size_t& p, const char* what) {
       break;
     ++p;
   }
+  if (depth > 0) fail(start, "unterminated list (missing ']')");
   return {text_.substr(start, p - start), start};
 }
 
@@ -536,6 +537,7 @@ std::size_t RuleParser::scan_option(std::size_t i, std::size_t end, Option& o) {
       // A quoted value ends at the first unescaped '"' followed by ';' (or the end): a ';'
       // or a lone '"' inside the quotes is part of the value.
       std::size_t k = j + 1;
+      std::size_t first_quote = std::string_view::npos;  // for the error message
       bool closed = false;
       while (k < end) {
         if (text_[k] == '\\') {
@@ -543,6 +545,7 @@ std::size_t RuleParser::scan_option(std::size_t i, std::size_t end, Option& o) {
           continue;
         }
         if (text_[k] == '"') {
+          if (first_quote == std::string_view::npos) first_quote = k;
           std::size_t m = k + 1;
           while (m < end && is_space(text_[m])) ++m;
           if (m >= end || text_[m] == ';') {
@@ -555,7 +558,12 @@ std::size_t RuleParser::scan_option(std::size_t i, std::size_t end, Option& o) {
         ++k;
       }
       if (!closed) {
-        fail(j, "unterminated string in option '" + std::string(o.key) + "'");
+        if (first_quote == std::string_view::npos) {
+          fail(j, "unterminated string in option '" + std::string(o.key) + "'");
+        }
+        std::size_t m = first_quote + 1;
+        while (m < end && is_space(text_[m])) ++m;
+        fail(m, "expected ';' after option '" + std::string(o.key) + "'");
       }
     } else {
       while (j < end && text_[j] != ';') {

@@ -1,10 +1,11 @@
 #include "signatures/source_lines.h"
 
 #include <algorithm>
+#include <sys/stat.h>
+
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 namespace ts::sig {
 
@@ -56,18 +57,38 @@ void for_each_logical_line(std::string_view text,
 }
 
 bool read_text_file(const std::string& path, std::string& out, std::string* error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  // One read into a string sized from the file (a stringstream copies it several times over).
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) {
     if (error) *error = std::strerror(errno);
     return false;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) {
-    if (error) *error = "read error";
+  out.clear();
+  char buf[1 << 16];
+  struct stat st {};
+  if (::fstat(::fileno(f), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) {
+      std::fclose(f);
+      if (error) *error = std::strerror(EISDIR);
+      return false;
+    }
+    if (st.st_size > 0) {
+      out.resize(static_cast<std::size_t>(st.st_size));
+      out.resize(std::fread(out.data(), 1, out.size(), f));
+    }
+  }
+  for (;;) {  // the rest (or all of it when the size is unknown, e.g. a pipe)
+    const std::size_t n = std::fread(buf, 1, sizeof(buf), f);
+    out.append(buf, n);
+    if (n < sizeof(buf)) break;
+  }
+  const bool failed = std::ferror(f) != 0;
+  const int err = errno;
+  std::fclose(f);
+  if (failed) {
+    if (error) *error = std::strerror(err);
     return false;
   }
-  out = std::move(ss).str();
   return true;
 }
 

@@ -67,14 +67,13 @@ struct ParamSet {
 };
 
 bool check_names(const ParamSet& ps, std::initializer_list<std::string_view> allowed,
-                 const std::string& what, ExprError& err) {
+                 ExprError& err) {
   for (std::size_t i = 0; i < ps.params.size(); ++i) {
     const ThresholdParam& p = ps.params[i];
     bool ok = false;
     for (std::string_view a : allowed) ok = ok || p.name == a;
     if (!ok) {
-      return fail(err, p.name_offset,
-                  "unknown " + what + " parameter '" + std::string(p.name) + "'");
+      return fail(err, p.name_offset, "unknown parameter '" + std::string(p.name) + "'");
     }
     for (std::size_t j = 0; j < i; ++j) {
       if (ps.params[j].name == p.name) {
@@ -85,10 +84,10 @@ bool check_names(const ParamSet& ps, std::initializer_list<std::string_view> all
   return true;
 }
 
-bool require(const ParamSet& ps, std::string_view name, const std::string& what,
-             std::size_t end_off, ExprError& err, const ThresholdParam*& out) {
+bool require(const ParamSet& ps, std::string_view name, std::size_t end_off, ExprError& err,
+             const ThresholdParam*& out) {
   out = ps.get(name);
-  if (!out) return fail(err, end_off, what + " needs '" + std::string(name) + "'");
+  if (!out) return fail(err, end_off, "missing '" + std::string(name) + "'");
   return true;
 }
 
@@ -104,28 +103,26 @@ bool number(const ThresholdParam* p, uint32_t min, ExprError& err, uint32_t& out
 
 // type/track/count/seconds (and multiplier for backoff) shared by the threshold keyword and
 // threshold/event_filter lines.
-bool threshold_body(const ParamSet& ps, const std::string& what, std::size_t end_off,
-                    ThresholdOpt& o, ExprError& err) {
+bool threshold_body(const ParamSet& ps, std::size_t end_off, ThresholdOpt& o, ExprError& err) {
   const ThresholdParam *type = nullptr, *track = nullptr, *count = nullptr;
-  if (!require(ps, "type", what, end_off, err, type)) return false;
+  if (!require(ps, "type", end_off, err, type)) return false;
   if (!parse_type(type->value, o.type)) {
     return fail(
         err, type->value_offset,
         "expected type limit, threshold, both or backoff, got '" + std::string(type->value) + "'");
   }
-  if (!require(ps, "track", what, end_off, err, track)) return false;
+  if (!require(ps, "track", end_off, err, track)) return false;
   if (!parse_track(track->value, o.track)) {
     return fail(err, track->value_offset,
                 "expected track by_src, by_dst, by_rule, by_both or by_flow, got '" +
                     std::string(track->value) + "'");
   }
-  if (!require(ps, "count", what, end_off, err, count) || !number(count, 1, err, o.count)) {
+  if (!require(ps, "count", end_off, err, count) || !number(count, 1, err, o.count)) {
     return false;
   }
   if (o.type == ThresholdOpt::Type::kBackoff) {
     const ThresholdParam* mult = nullptr;
-    if (!require(ps, "multiplier", what, end_off, err, mult) ||
-        !number(mult, 1, err, o.multiplier)) {
+    if (!require(ps, "multiplier", end_off, err, mult) || !number(mult, 1, err, o.multiplier)) {
       return false;
     }
     if (const ThresholdParam* s = ps.get("seconds")) {
@@ -133,7 +130,7 @@ bool threshold_body(const ParamSet& ps, const std::string& what, std::size_t end
     }
   } else {
     const ThresholdParam* secs = nullptr;
-    if (!require(ps, "seconds", what, end_off, err, secs) || !number(secs, 1, err, o.seconds)) {
+    if (!require(ps, "seconds", end_off, err, secs) || !number(secs, 1, err, o.seconds)) {
       return false;
     }
     if (const ThresholdParam* m = ps.get("multiplier")) {
@@ -185,18 +182,17 @@ bool parse_threshold_keyword(std::string_view text, bool detection_filter, Thres
   if (!split_threshold_params(text, ps.params, err)) return false;
   ThresholdOpt o;
   if (detection_filter) {
-    const std::string what = "detection_filter";
-    if (!check_names(ps, {"track", "count", "seconds", "unique_on"}, what, err)) return false;
+    if (!check_names(ps, {"track", "count", "seconds", "unique_on"}, err)) return false;
     o.type = ThresholdOpt::Type::kDetectionFilter;
     const ThresholdParam *track = nullptr, *count = nullptr, *secs = nullptr;
-    if (!require(ps, "track", what, text.size(), err, track)) return false;
+    if (!require(ps, "track", text.size(), err, track)) return false;
     if (!parse_track(track->value, o.track)) {
       return fail(err, track->value_offset,
                   "expected track by_src, by_dst, by_rule, by_both or by_flow, got '" +
                       std::string(track->value) + "'");
     }
-    if (!require(ps, "count", what, text.size(), err, count) || !number(count, 1, err, o.count) ||
-        !require(ps, "seconds", what, text.size(), err, secs) || !number(secs, 1, err, o.seconds)) {
+    if (!require(ps, "count", text.size(), err, count) || !number(count, 1, err, o.count) ||
+        !require(ps, "seconds", text.size(), err, secs) || !number(secs, 1, err, o.seconds)) {
       return false;
     }
     if (const ThresholdParam* u = ps.get("unique_on")) {
@@ -210,8 +206,8 @@ bool parse_threshold_keyword(std::string_view text, bool detection_filter, Thres
       }
     }
   } else {
-    if (!check_names(ps, {"type", "track", "count", "seconds", "multiplier"}, "threshold", err) ||
-        !threshold_body(ps, "threshold", text.size(), o, err)) {
+    if (!check_names(ps, {"type", "track", "count", "seconds", "multiplier"}, err) ||
+        !threshold_body(ps, text.size(), o, err)) {
       return false;
     }
   }
@@ -254,7 +250,7 @@ void parse_threshold_config(std::string_view text, const std::string& file, VarT
     const std::size_t base = k;
     ParamSet ps;
     ExprError err;
-    auto fail_at = [&](const ExprError& x) { report(base + x.offset, x.message); };
+    auto fail_at = [&](const ExprError& x) { report(base + x.offset, kind + ": " + x.message); };
     if (!split_threshold_params(s.substr(base), ps.params, err)) return fail_at(err);
     const std::size_t end = s.size() - base;
 
@@ -264,11 +260,11 @@ void parse_threshold_config(std::string_view text, const std::string& file, VarT
       case ThresholdConfigEntry::Kind::kEventFilter:
         ok =
             check_names(ps, {"gen_id", "sig_id", "type", "track", "count", "seconds", "multiplier"},
-                        kind, err) &&
-            threshold_body(ps, kind, end, e.opt, err);
+                        err) &&
+            threshold_body(ps, end, e.opt, err);
         break;
       case ThresholdConfigEntry::Kind::kSuppress: {
-        ok = check_names(ps, {"gen_id", "sig_id", "track", "ip"}, kind, err);
+        ok = check_names(ps, {"gen_id", "sig_id", "track", "ip"}, err);
         if (!ok) break;
         const ThresholdParam* track = ps.get("track");
         const ThresholdParam* ip = ps.get("ip");
@@ -302,13 +298,12 @@ void parse_threshold_config(std::string_view text, const std::string& file, VarT
         break;
       }
       case ThresholdConfigEntry::Kind::kRateFilter: {
-        ok = check_names(ps,
-                         {"gen_id", "sig_id", "track", "count", "seconds", "new_action", "timeout"},
-                         kind, err);
+        ok = check_names(
+            ps, {"gen_id", "sig_id", "track", "count", "seconds", "new_action", "timeout"}, err);
         if (!ok) break;
         const ThresholdParam *track = nullptr, *count = nullptr, *secs = nullptr, *action = nullptr,
                              *timeout = nullptr;
-        ok = require(ps, "track", kind, end, err, track);
+        ok = require(ps, "track", end, err, track);
         if (!ok) break;
         if (track->value == "by_src")
           e.opt.track = ThresholdOpt::Track::kBySrc;
@@ -324,9 +319,9 @@ void parse_threshold_config(std::string_view text, const std::string& file, VarT
                         std::string(track->value) + "'");
           break;
         }
-        ok = require(ps, "count", kind, end, err, count) && number(count, 1, err, e.opt.count) &&
-             require(ps, "seconds", kind, end, err, secs) && number(secs, 1, err, e.opt.seconds) &&
-             require(ps, "new_action", kind, end, err, action);
+        ok = require(ps, "count", end, err, count) && number(count, 1, err, e.opt.count) &&
+             require(ps, "seconds", end, err, secs) && number(secs, 1, err, e.opt.seconds) &&
+             require(ps, "new_action", end, err, action);
         if (!ok) break;
         if (action->value == "alert")
           e.new_action = Action::kAlert;
@@ -343,14 +338,14 @@ void parse_threshold_config(std::string_view text, const std::string& file, VarT
           break;
         }
         e.opt.type = ThresholdOpt::Type::kThreshold;
-        ok = require(ps, "timeout", kind, end, err, timeout) && number(timeout, 0, err, e.timeout);
+        ok = require(ps, "timeout", end, err, timeout) && number(timeout, 0, err, e.timeout);
         break;
       }
     }
     if (ok) {
       const ThresholdParam *gid = nullptr, *sid = nullptr;
-      ok = require(ps, "gen_id", kind, end, err, gid) && number(gid, 0, err, e.gid) &&
-           require(ps, "sig_id", kind, end, err, sid) && number(sid, 0, err, e.sid);
+      ok = require(ps, "gen_id", end, err, gid) && number(gid, 0, err, e.gid) &&
+           require(ps, "sig_id", end, err, sid) && number(sid, 0, err, e.sid);
     }
     if (!ok) return fail_at(err);
     out.push_back(std::move(e));

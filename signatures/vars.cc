@@ -204,7 +204,8 @@ IpAddr v6_addr(u128 v) {
 struct AddrTraits {
   using Set = VarTable::IpSet;
   static constexpr const char* kWhat = "address";
-  static constexpr const char* kOther = "port";
+  static constexpr const char* kAWhat = "an address";
+  static constexpr const char* kAOther = "a port";
   static auto& vars(VarTable& t) { return t.addr_vars_; }
   static auto& other_vars(VarTable& t) { return t.port_vars_; }
   static Set universe() { return Set{{{0, kV4Max}}, {{0, kV6Max}}}; }
@@ -286,7 +287,8 @@ struct AddrTraits {
 struct PortTraits {
   using Set = VarTable::PortRanges;
   static constexpr const char* kWhat = "port";
-  static constexpr const char* kOther = "address";
+  static constexpr const char* kAWhat = "a port";
+  static constexpr const char* kAOther = "an address";
   static auto& vars(VarTable& t) { return t.port_vars_; }
   static auto& other_vars(VarTable& t) { return t.addr_vars_; }
   static Set universe() { return Set{{{0, kPortMax}}}; }
@@ -330,7 +332,7 @@ class ExprParser {
   bool parse(Set& out, ExprError& err) {
     skip_ws();
     if (pos_ == s_.size())
-      return fail(0, std::string("expected an ") + what() + " expression", err);
+      return fail(0, std::string("expected ") + Traits::kAWhat + " expression", err);
     if (!expr(out)) return fail_out(err);
     skip_ws();
     if (pos_ != s_.size()) {
@@ -364,7 +366,7 @@ class ExprParser {
 
   bool expr(Set& out) {
     skip_ws();
-    if (pos_ >= s_.size()) return error(pos_, std::string("expected an ") + what());
+    if (pos_ >= s_.size()) return error(pos_, std::string("expected ") + Traits::kAWhat);
     const char c = s_[pos_];
     if (c == '!') {
       ++pos_;
@@ -381,7 +383,7 @@ class ExprParser {
       ++pos_;
     }
     const std::string_view tok = s_.substr(start, pos_ - start);
-    if (tok.empty()) return error(start, std::string("expected an ") + what());
+    if (tok.empty()) return error(start, std::string("expected ") + Traits::kAWhat);
     if (tok == "any") {
       out = Traits::universe();
       return true;
@@ -442,8 +444,8 @@ class ExprParser {
     auto it = vars.find(name);
     if (it == vars.end()) {
       if (Traits::other_vars(table_).count(name)) {
-        return error(start, "'$" + std::string(name) + "' is a " + Traits::kOther +
-                                " variable, not an " + what() + " variable");
+        return error(start, "'$" + std::string(name) + "' is " + Traits::kAOther +
+                                " variable, not " + Traits::kAWhat + " variable");
       }
       return error(start, "unknown variable '$" + std::string(name) + "'");
     }
