@@ -1200,10 +1200,11 @@ struct Detector::Impl {
     const uint64_t fid = flow ? flow->id : 0;
     if (st && !(st->flags & kSeen)) {
       st->flags |= kSeen;
-      // A TCP flow that starts without SYN and was not picked up midstream is not
-      // reassembled in this direction by the tracker: its packets are inspected one by one.
+      // A TCP flow that starts without SYN and was not picked up midstream is not reassembled
+      // by the tracker (TcpTracker::delivers() is false), in either direction: its packets
+      // are inspected one by one.
       if (pc == kPcTcp && !(p.tcp.flags & tcpflag::kSyn) && !flow->midstream)
-        st->flags |= static_cast<uint16_t>(kNoStream << d);
+        st->flags |= static_cast<uint16_t>(kNoStream | (kNoStream << 1));
     }
     // IP-only rules: once per flow direction (every packet without flow state).
     if (!st || !(st->flags & (kIpoDone << d))) {
