@@ -267,9 +267,8 @@ TEST(Conformance, SuricataVerify) {
   std::sort(dirs.begin(), dirs.end());
   // Known differences, none in rule matching itself:
   const std::set<std::string> known = {
-      // The decoder: a fuzzed capture whose first frame Suricata decodes, and NSH.
+      // A fuzzed capture whose first frame Suricata decodes and the capture reader refuses.
       "bug-6875-01",
-      "decode-nsh-type1",
       // Suricata inspects the one midstream segment twice (as a packet, then as stream data on
       // the flow-end pseudo packet) and alerts twice for rules with a fast pattern.
       "detect-bytetest-02",

@@ -131,14 +131,15 @@ std::string et_dir() { return std::string(TS_SOURCE_DIR) + "/../shared/rules/et-
 class Worker : public FlowEndSink {
  public:
   explicit Worker(std::shared_ptr<const CompiledRules> cr, std::size_t memcap = 1u << 20,
-                  bool reassembly = true)
+                  bool reassembly = true, bool midstream = true)
       : table(FlowTableConfig{64, {}}, 0, 7, this),
-        tracker(tcp_cfg(), table),
+        tracker(tcp_cfg(midstream), table),
         det(std::move(cr), DetectorConfig{64, memcap, reassembly}, &sink) {
     if (reassembly) tracker.add_consumer(&det);
   }
-  static TcpConfig tcp_cfg() {
+  static TcpConfig tcp_cfg(bool midstream) {
     TcpConfig c;
+    c.midstream = midstream;
     c.flow_capacity = 64;
     c.reassembly_memcap = 1u << 20;
     c.reassembly_per_flow = 256u << 10;
@@ -691,6 +692,23 @@ TEST(EngineStream, MemcapFallsBackToPackets) {
   EXPECT_EQ(w.sink.sids(), (std::vector<uint32_t>{1, 4}));
   EXPECT_FALSE(w.sink.alerts[0].stream);
   EXPECT_EQ(w.det.stats().stream_state_memcap_drops.get(), 1u);
+}
+
+// Midstream pick-up off and no SYN seen: the tracker reassembles neither direction
+// (TcpTracker::delivers() is false), so both directions are inspected packet by packet.
+TEST(EngineStream, UnreassembledFlowIsInspectedPerPacket) {
+  Worker w(stream_rules(), 1u << 20, true, /*midstream=*/false);
+  Conn c(w);
+  Flow* fl = c.c2s(0, "attack");
+  EXPECT_FALSE(w.tracker.delivers(*fl));
+  c.c2s(6, "pattern");  // split: no stream to join it
+  EXPECT_TRUE(w.sink.sids().empty());
+  c.s2c(0, "xxattackpattern");
+  c.c2s(13, "attackpattern");
+  EXPECT_EQ(w.sink.sids(), (std::vector<uint32_t>{4, 4}));  // sid 1 needs established
+  for (const Alert& a : w.sink.alerts) EXPECT_FALSE(a.stream);
+  EXPECT_FALSE(w.sink.alerts[0].to_server);
+  EXPECT_EQ(w.det.stats().stream_bytes_scanned.get(), 0u);
 }
 
 TEST(EngineStream, StreamStatesAreReusedAcrossFlows) {
