@@ -6,6 +6,8 @@
 // a zero-initialised table is a valid empty table.
 #include "sensor/flow_table.h"
 
+#include "sensor/zeroed_array.h"
+
 #include <cassert>
 #include <vector>
 
@@ -64,10 +66,11 @@ std::size_t flow_table_bytes_per_flow() noexcept {
 }
 
 struct FlowTable::Impl {
-  std::vector<Flow> flows;       // capacity records; slot = index
-  std::vector<uint32_t> buckets; // chain heads, slot + 1
+  ZeroedArray<Flow> flows;       // capacity records; slot = index; untouched until first used
+  ZeroedArray<uint32_t> buckets; // chain heads, slot + 1
   uint32_t mask = 0;
-  uint32_t free_head = 0;        // free list through chain_next, slot + 1
+  uint32_t free_head = 0;        // released slots, through chain_next, slot + 1
+  uint32_t fresh = 0;            // slots [fresh, capacity) were never used
   uint32_t lru_head[kClassCount] = {};  // oldest
   uint32_t lru_tail[kClassCount] = {};  // newest
   Nanos timeout[kClassCount] = {};
@@ -171,15 +174,9 @@ FlowTable::FlowTable(const FlowTableConfig& cfg, uint32_t worker_index, uint64_t
   assert(cfg.capacity > 0 && cfg.capacity < (uint64_t{1} << 31));
   assert(worker_index < kMaxWorkers);
   Impl& m = *impl_;
-  m.flows.resize(cfg.capacity);
-  m.buckets.assign(bucket_count_for(cfg.capacity), 0);
+  m.flows.reset(cfg.capacity);
+  m.buckets.reset(bucket_count_for(cfg.capacity));
   m.mask = static_cast<uint32_t>(m.buckets.size() - 1);
-  // Free list in slot order, so the first flows take the lowest slots.
-  for (std::size_t i = cfg.capacity; i-- > 0;) {
-    m.flows[i].slot = static_cast<uint32_t>(i);
-    m.flows[i].chain_next = m.free_head;
-    m.free_head = static_cast<uint32_t>(i + 1);
-  }
   const FlowTimeouts& t = cfg.timeouts;
   m.timeout[kTcpNew] = t.tcp_new;
   m.timeout[kTcpEstablished] = t.tcp_established;
@@ -223,14 +220,21 @@ FlowTable::Lookup FlowTable::lookup(const PacketView& p, uint32_t hash) noexcept
   }
 
   if (!f) {
-    if (!m.free_head) {
-      Flow* victim = m.lru_victim();
-      assert(victim);
-      stats_.evicted.inc();
-      m.release(*victim, FlowEndReason::kForced, p.ts);
+    // Released slots first, then never-used ones in slot order (so the first flows take
+    // the lowest slots), and only when both are gone, the least recently used flow.
+    if (!m.free_head && m.fresh < m.flows.size()) {
+      f = &m.flows[m.fresh];
+      f->slot = m.fresh++;
+    } else {
+      if (!m.free_head) {
+        Flow* victim = m.lru_victim();
+        assert(victim);
+        stats_.evicted.inc();
+        m.release(*victim, FlowEndReason::kForced, p.ts);
+      }
+      f = &m.at(m.free_head);
+      m.free_head = f->chain_next;
     }
-    f = &m.at(m.free_head);
-    m.free_head = f->chain_next;
 
     // A TCP flow first seen by its SYN/ACK is oriented towards the SYN's sender.
     const bool swap = p.l4 == L4::kTcp &&

@@ -606,7 +606,8 @@ bool Pipeline::open(std::string* error) {
     if (!src) return false;
     m.captures.push_back(std::make_unique<CaptureThread>(std::move(src), 0, m.cfg, nw));
   }
-  const std::size_t per_flow = flow_table_bytes_per_flow() + TcpTracker::bytes_per_flow();
+  const std::size_t per_flow = flow_table_bytes_per_flow() + TcpTracker::bytes_per_flow() +
+                               (m.opts.rules ? sig::Detector::bytes_per_flow(m.opts.rules.get()) : 0);
   const std::size_t capacity =
       std::max<std::size_t>(1024, m.cfg.flow_memcap / static_cast<std::size_t>(nw) / per_flow);
   const uint64_t seed = static_cast<uint64_t>(wall_now());

@@ -25,6 +25,8 @@
 // All sequence arithmetic is modulo 2^32 (seq_lt & co.).
 #include "sensor/tcp_stream.h"
 
+#include "sensor/zeroed_array.h"
+
 #include <algorithm>
 #include <cassert>
 #include <cstring>
@@ -109,9 +111,9 @@ struct TcpTracker::Impl {
   TcpConfig cfg;
   FlowTable& flows;
   TcpStats& st;
-  std::vector<Session> sessions;  // by Flow::slot
+  std::vector<Session> sessions;  // by Flow::slot (not all-zero by default: DirState::head)
   std::vector<ChunkHdr> hdr;      // pool chunk headers
-  std::vector<uint8_t> pool;      // hdr.size() * kChunkBytes
+  ZeroedArray<uint8_t> pool;      // hdr.size() * kChunkBytes
   uint32_t free_chunk = kNil;
   uint32_t per_dir_chunks = 0;
   std::vector<StreamConsumer*> consumers;
@@ -367,7 +369,7 @@ TcpTracker::TcpTracker(const TcpConfig& cfg, FlowTable& flows)
   m.sessions.resize(std::max(cfg.flow_capacity, flows.capacity()));
   const std::size_t nchunks = std::min<std::size_t>(cfg.reassembly_memcap / kChunkBytes, kNil - 1);
   m.hdr.resize(nchunks);
-  m.pool.resize(nchunks * kChunkBytes);
+  m.pool.reset(nchunks * kChunkBytes);
   for (std::size_t i = nchunks; i-- > 0;) {
     m.hdr[i].next = m.free_chunk;
     m.free_chunk = static_cast<uint32_t>(i);
