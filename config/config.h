@@ -46,6 +46,9 @@ struct RuleVarsConfig {
 struct DetectConfig {
   bool ips_mode = false;  // simulated inline: matching drop/reject rules block ("blocked")
   std::size_t stream_state_memcap = 32u << 20;  // Hyperscan stream state, all workers together
+  // Prefiltered stream rules are verified on the last stream_window bytes plus the new data.
+  std::size_t stream_window = 2048;
+  std::size_t stream_window_memcap = 32u << 20;  // all workers together
 };
 
 struct SensorConfig {

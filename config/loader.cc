@@ -501,6 +501,13 @@ void walk(Walker& w, const YAML::Node& root, SensorConfig& c) {
                       {"stream-state-memcap", [&](const Node& x, const Path& q) {
                          w.size(x, q, kMi, kMaxMemcap, "1m", "1024g",
                                 c.detect.stream_state_memcap);
+                       }},
+                      {"stream-window", [&](const Node& x, const Path& q) {
+                         w.size(x, q, 0, 65536, "0", "64k", c.detect.stream_window);
+                       }},
+                      {"stream-window-memcap", [&](const Node& x, const Path& q) {
+                         w.size(x, q, kMi, kMaxMemcap, "1m", "1024g",
+                                c.detect.stream_window_memcap);
                        }}});
        }},
       {"rule-files",

@@ -617,6 +617,8 @@ bool Pipeline::open(std::string* error) {
       sig::DetectorConfig dc;
       dc.flow_capacity = capacity;
       dc.stream_state_memcap = m.cfg.detect.stream_state_memcap / static_cast<std::size_t>(nw);
+      dc.stream_window = m.cfg.detect.stream_window;
+      dc.stream_window_memcap = m.cfg.detect.stream_window_memcap / static_cast<std::size_t>(nw);
       wk->detector = std::make_unique<sig::Detector>(m.opts.rules, dc, wk.get());
       wk->tcp.add_consumer(wk->detector.get());
     }

@@ -46,6 +46,8 @@ constexpr std::size_t kMaxGroupPorts = 32;      // larger port sets go to the "a
 constexpr int kPacketAlertMax = 15;             // Suricata's packet_alert_max
 constexpr std::size_t kMaxCandidates = 1024;    // per packet, after dedupe
 constexpr std::size_t kMaxPending = 1024;       // per stream chunk, before verification
+constexpr std::size_t kMaxVerifyChunk = 65536;  // larger chunks are verified without window
+constexpr int kRetries = 4;                     // failed prefilter hits kept per direction
 constexpr std::size_t kFlowbitIds = 16;         // per flow when the rule set has many names
 constexpr std::size_t kFlowbitBitmapMax = 256;  // names up to which a per-flow bitmap is used
 constexpr uint32_t kNil = 0xFFFFFFFFu;
@@ -665,6 +667,13 @@ struct SlotState {
   uint64_t base[2] = {0, 0};  // stream offset at which the current streams started
   hs_stream_t* streams[2][3] = {};
   uint16_t sdb[2][3] = {};
+  uint32_t win[2] = {0, 0};      // verification window of each direction: index + 1, 0 none
+  uint32_t win_len[2] = {0, 0};  // bytes held in it (the direction's most recent stream bytes)
+  // Prefilter hits whose verification failed, retried on the next chunks while the hit is
+  // still inside the window (the rest of the pattern may arrive in a later segment).
+  uint32_t retry_rule[2][kRetries] = {};
+  uint64_t retry_until[2][kRetries] = {};  // stream offset after which the hit left the window
+  uint8_t nretry[2] = {0, 0};
   uint16_t flags = 0;
   uint8_t nbits = 0;  // flowbit ids held (id-list mode)
 };
@@ -716,6 +725,15 @@ struct Detector::Impl {
   std::size_t stream_bytes = 0;     // open streams, in use or pooled
   std::size_t oneshot_bytes = 0;
   std::vector<hs_stream_t*> oneshot;  // per stream database: packet-by-packet fallback
+
+  // Verification windows: the last cfg.stream_window bytes of a stream direction, so a rule
+  // Hyperscan only prefilters (pcre, byte_*, isdataat, negated content) is verified on the
+  // window plus the new chunk, and a match split across segments is found. Fixed pool,
+  // bounded by cfg.stream_window_memcap; a direction without one verifies on the chunk alone.
+  std::vector<uint8_t> win_pool;
+  std::vector<uint32_t> win_free;  // free window indexes (a stack)
+  std::vector<uint8_t> vbuf;       // window + chunk, assembled for verification
+  bool any_prefilter_stream = false;
 
   // Per packet.
   std::vector<uint32_t> stamp;  // rule -> epoch when it became a candidate
@@ -787,6 +805,22 @@ struct Detector::Impl {
     if (cfg.stream_state_memcap && min_size != std::numeric_limits<std::size_t>::max())
       max_streams = std::min(max_streams, cfg.stream_state_memcap / min_size + 1);
     if (min_size == std::numeric_limits<std::size_t>::max()) max_streams = 0;
+    any_prefilter_stream = false;
+    for (std::size_t i = 0; i < cr->info.size(); ++i) {
+      const RuleInfo& ri = cr->info[i];
+      if (ri.kind == RuleKind::kPayload && !ri.pkt_only && (ri.protos & (1u << kPcTcp)) &&
+          ri.pattern != PatternKind::kExact)
+        any_prefilter_stream = true;
+    }
+    win_pool.clear();
+    win_free.clear();
+    if (any_prefilter_stream && cfg.stream_window > 0) {
+      const std::size_t n = std::min(cfg.flow_capacity * 2, cfg.stream_window_memcap / cfg.stream_window);
+      win_pool.assign(n * cfg.stream_window, 0);
+      win_free.reserve(n);
+      for (std::size_t i = n; i-- > 0;) win_free.push_back(static_cast<uint32_t>(i));
+      vbuf.assign(cfg.stream_window + kMaxVerifyChunk, 0);
+    }
     nodes.assign(max_streams, StreamNode{});
     free_node = kNil;
     for (std::size_t i = nodes.size(); i-- > 0;) {
@@ -878,7 +912,44 @@ struct Detector::Impl {
     pool_head[db] = x;
   }
 
+  void release_windows(SlotState& st) noexcept {
+    for (int d = 0; d < 2; ++d) {
+      if (st.win[d]) win_free.push_back(st.win[d] - 1);  // capacity reserved: no allocation
+      st.win[d] = 0;
+      st.win_len[d] = 0;
+      st.nretry[d] = 0;
+    }
+    update_window_gauge();
+  }
+  void update_window_gauge() noexcept {
+    const std::size_t n = cfg.stream_window ? win_pool.size() / cfg.stream_window : 0;
+    stats.stream_window_bytes.set(static_cast<int64_t>((n - win_free.size()) * cfg.stream_window));
+  }
+  uint8_t* window(const SlotState& st, uint8_t d) noexcept {
+    return win_pool.data() + static_cast<std::size_t>(st.win[d] - 1) * cfg.stream_window;
+  }
+  // Keeps the last stream_window bytes of the direction after `bytes` were delivered.
+  void push_window(SlotState& st, uint8_t d, std::span<const uint8_t> bytes) noexcept {
+    if (!st.win[d]) return;
+    uint8_t* w = window(st, d);
+    const std::size_t cap = cfg.stream_window;
+    if (bytes.size() >= cap) {
+      std::memcpy(w, bytes.data() + bytes.size() - cap, cap);
+      st.win_len[d] = static_cast<uint32_t>(cap);
+      return;
+    }
+    std::size_t len = st.win_len[d];
+    if (len + bytes.size() > cap) {
+      const std::size_t drop = len + bytes.size() - cap;
+      std::memmove(w, w + drop, len - drop);
+      len -= drop;
+    }
+    std::memcpy(w + len, bytes.data(), bytes.size());
+    st.win_len[d] = static_cast<uint32_t>(len + bytes.size());
+  }
+
   void release_streams(SlotState& st) noexcept {
+    release_windows(st);
     for (int d = 0; d < 2; ++d)
       for (int k = 0; k < 3; ++k)
         if (st.streams[d][k]) {
@@ -982,6 +1053,26 @@ struct Detector::Impl {
     }
     m.add_pending(id);
     return 0;
+  }
+
+  // A verified rule leaves the retry list; a failed one joins it (once) until `until`.
+  void note_retry(SlotState& st, uint8_t d, uint32_t id, bool matched, uint64_t until) noexcept {
+    for (int i = 0; i < st.nretry[d]; ++i) {
+      if (st.retry_rule[d][i] != id) continue;
+      if (matched) {
+        st.retry_rule[d][i] = st.retry_rule[d][st.nretry[d] - 1];
+        st.retry_until[d][i] = st.retry_until[d][st.nretry[d] - 1];
+        --st.nretry[d];
+      }
+      return;
+    }
+    if (matched || !st.win[d] || until == 0) return;
+    if (st.nretry[d] == kRetries) {
+      stats.stream_retries_dropped.inc();
+      return;
+    }
+    st.retry_rule[d][st.nretry[d]] = id;
+    st.retry_until[d][st.nretry[d]++] = until;
   }
 
   void add_pending(uint32_t id) noexcept {
@@ -1261,6 +1352,16 @@ struct Detector::Impl {
     }
     st.flags |= static_cast<uint16_t>(kOpened << d);
     st.base[d] = st.seen[d];
+    if (any_prefilter_stream && cfg.stream_window > 0) {
+      if (!win_free.empty()) {
+        st.win[d] = win_free.back() + 1;
+        win_free.pop_back();
+        st.win_len[d] = 0;
+        update_window_gauge();
+      } else {
+        stats.stream_window_memcap_drops.inc();
+      }
+    }
     return true;
   }
 
@@ -1303,6 +1404,22 @@ struct Detector::Impl {
     const IpAddr& src = d == 0 ? flow.key.client : flow.key.server;
     const IpAddr& dst = d == 0 ? flow.key.server : flow.key.client;
     const Port sp = d == 0 ? cp : svp, dp = d == 0 ? svp : cp;
+    // What a prefiltered rule is verified on: the direction's window plus this chunk, built
+    // once per chunk and only when such a rule is a candidate.
+    std::span<const uint8_t> vspan;
+    bool vbuilt = false;
+    // Earlier hits still in the window are candidates again; expired ones are dropped.
+    const uint64_t end = st->seen[d];
+    {
+      int k = 0;
+      for (int i = 0; i < st->nretry[d]; ++i) {
+        if (st->retry_until[d][i] < end) continue;
+        st->retry_rule[d][k] = st->retry_rule[d][i];
+        st->retry_until[d][k++] = st->retry_until[d][i];
+        add_pending(st->retry_rule[d][i]);
+      }
+      st->nretry[d] = static_cast<uint8_t>(k);
+    }
     for (std::size_t i = 0; i < npend; ++i) {
       const uint32_t id = pend[i];
       if (stamp[id] == epoch) continue;
@@ -1311,11 +1428,24 @@ struct Detector::Impl {
       if (!addrs_ok(r, src, dst, sp, dp, true)) continue;
       if (ri.pattern != PatternKind::kExact) {
         stats.candidates.inc();
-        if (!ri.prog || !ri.prog->match(bytes, ms)) continue;
+        if (!vbuilt) {
+          vbuilt = true;
+          vspan = bytes;
+          const std::size_t wl = st->win[d] ? st->win_len[d] : 0;
+          if (wl > 0 && bytes.size() <= kMaxVerifyChunk) {
+            std::memcpy(vbuf.data(), window(*st, d), wl);
+            std::memcpy(vbuf.data() + wl, bytes.data(), bytes.size());
+            vspan = std::span<const uint8_t>(vbuf.data(), wl + bytes.size());
+          }
+        }
+        const bool ok = ri.prog && ri.prog->match(vspan, ms);
+        note_retry(*st, d, id, ok, end + (st->win[d] ? cfg.stream_window : 0));
+        if (!ok) continue;
       }
       add_cand(id, d, flow.id, Source::kStream, true);
     }
     npend = 0;
+    push_window(*st, d, bytes);
   }
 
   void stream_gap(Flow& flow, Dir dir, uint32_t len) noexcept {
@@ -1329,6 +1459,8 @@ struct Detector::Impl {
       if (hs_stream_t* s = st->streams[d][k])
         if (hs_reset_stream(s, 0, nullptr, nullptr, nullptr) != HS_SUCCESS) stats.hs_errors.inc();
     st->base[d] = st->seen[d];
+    st->win_len[d] = 0;  // nothing before the hole is verified with what follows it
+    st->nretry[d] = 0;
   }
 
   void stream_end(Flow& flow, Nanos ts) noexcept {

@@ -89,6 +89,11 @@ struct DetectorConfig {
   // True when the Detector is registered with the worker's TcpTracker, so TCP payload rules
   // match on the reassembled stream. False: every TCP packet's payload is scanned on its own.
   bool tcp_reassembly = true;
+  // Rules Hyperscan only prefilters are verified on the last stream_window bytes of the
+  // direction plus the new chunk (0: the chunk alone); windows for at most
+  // stream_window_memcap bytes, the rest verify on the chunk alone (counted).
+  std::size_t stream_window = 2048;
+  std::size_t stream_window_memcap = 16u << 20;
 };
 
 // Written by the worker only, read by stats scrapes: its own cache lines.
@@ -99,6 +104,9 @@ struct alignas(64) DetectorStats {
   Counter matches;                    // rule matches before thresholds (incl. noalert/pass)
   Counter stream_state_memcap_drops;  // streams not scanned because the cap was reached
   Gauge stream_state_bytes;
+  Gauge stream_window_bytes;           // verification windows in use
+  Counter stream_window_memcap_drops;  // directions verified without a window (cap reached)
+  Counter stream_retries_dropped;      // failed prefilter hits not kept for a retry (list full)
   Counter alerts;              // handed to the sink
   Counter alerts_over_max;     // matches beyond 15 alerts on one packet (packet_alert_max)
   Counter candidates_dropped;  // the per-packet candidate buffer was full
