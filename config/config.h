@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sensor/decode.h"
@@ -33,6 +34,20 @@ struct OutputsConfig {
   bool metrics_file = true;           // metrics.prom at the end of an offline run
 };
 
+// The rule language's address and port variables (Suricata's vars: address-groups and
+// port-groups), in the order written. Names without '$', values as Suricata writes them
+// ("[10.0.0.0/8,!10.1.0.0/16]", "!$HOME_NET", "[80,8080:8090]"). Checked when rules load
+// (signatures/vars.h); names not given there get Suricata's defaults.
+struct RuleVarsConfig {
+  std::vector<std::pair<std::string, std::string>> address_groups;
+  std::vector<std::pair<std::string, std::string>> port_groups;
+};
+
+struct DetectConfig {
+  bool ips_mode = false;  // simulated inline: matching drop/reject rules block ("blocked")
+  std::size_t stream_state_memcap = 32u << 20;  // Hyperscan stream state, all workers together
+};
+
 struct SensorConfig {
   std::string source;                 // file it was loaded from, or "<built-in default>"
   int workers = 0;                    // 0: cores - 1, at least 1
@@ -47,7 +62,12 @@ struct SensorConfig {
   std::size_t stream_per_flow = 1u << 20;
   bool stream_midstream = true;
   OutputsConfig outputs;
-  std::vector<std::string> rule_files;  // used by the signature engine
+  std::vector<std::string> rule_files;  // used by the signature engine; empty: shipped rules
+  RuleVarsConfig vars;
+  std::string classification_file;  // empty: the shipped classification.config (compiled in)
+  std::string threshold_file;       // empty: none
+  std::string rule_cache_dir;       // compiled-rule cache; empty: no cache
+  DetectConfig detect;
 };
 
 struct ConfigError {

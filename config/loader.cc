@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -316,6 +317,49 @@ void walk(Walker& w, const YAML::Node& root, SensorConfig& c) {
   YAML::Mark per_flow_mark;
   std::string per_flow_text;
 
+  // vars.address-groups / vars.port-groups: NAME: "value", kept in the order written.
+  auto groups = [&](std::vector<std::pair<std::string, std::string>>& out, const char* example) {
+    return [&w, &out, example](const Node& v, const Path& p) {
+      if (v.IsNull()) return;
+      if (!v.IsMap()) {
+        w.expected(v, p, "a mapping of variable names to values");
+        return;
+      }
+      out.clear();
+      std::set<std::string> seen;
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        const YAML::Node k = it->first;
+        const YAML::Node value = it->second;
+        if (!k.IsScalar()) {
+          w.expected(k, p, "a variable name");
+          continue;
+        }
+        const std::string name = k.Scalar();
+        const std::string child = p + "." + name;
+        const bool valid_name =
+            !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) &&
+            std::all_of(name.begin(), name.end(), [](char ch) {
+              return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
+            });
+        if (!valid_name) {
+          w.error(k.Mark(), child,
+                  "expected a variable name of letters, digits and '_' (without '$')");
+          continue;
+        }
+        if (!seen.insert(name).second) {
+          w.error(k.Mark(), child, "duplicate key");
+          continue;
+        }
+        if (!value.IsScalar() || value.Scalar().empty()) {
+          w.error(value.IsNull() ? k.Mark() : value.Mark(), child,
+                  std::string("expected a value like ") + example + ", got " + describe(value));
+          continue;
+        }
+        out.emplace_back(name, value.Scalar());
+      }
+    };
+  };
+
   const std::vector<Key> top = {
       {"workers", [&](const Node& v, const Path& p) { w.integer_as(v, p, 0, 256, c.workers); }},
       {"ring-size",
@@ -436,6 +480,28 @@ void walk(Walker& w, const YAML::Node& root, SensorConfig& c) {
                  }},
                 {"metrics-file",
                  [&](const Node& x, const Path& q) { w.boolean(x, q, o.metrics_file); }}});
+       }},
+      {"vars",
+       [&](const Node& v, const Path& p) {
+         w.map(v, p,
+               {{"address-groups", groups(c.vars.address_groups, "\"[10.0.0.0/8,!10.1.0.0/16]\"")},
+                {"port-groups", groups(c.vars.port_groups, "\"[80,8080:8090]\"")}});
+       }},
+      {"classification-file",
+       [&](const Node& v, const Path& p) { w.text(v, p, true, c.classification_file); }},
+      {"threshold-file",
+       [&](const Node& v, const Path& p) { w.text(v, p, true, c.threshold_file); }},
+      {"rule-cache-dir",
+       [&](const Node& v, const Path& p) { w.text(v, p, true, c.rule_cache_dir); }},
+      {"detect",
+       [&](const Node& v, const Path& p) {
+         w.map(v, p, {{"ips-mode", [&](const Node& x, const Path& q) {
+                         w.boolean(x, q, c.detect.ips_mode);
+                       }},
+                      {"stream-state-memcap", [&](const Node& x, const Path& q) {
+                         w.size(x, q, kMi, kMaxMemcap, "1m", "1024g",
+                                c.detect.stream_state_memcap);
+                       }}});
        }},
       {"rule-files",
        [&](const Node& v, const Path& p) {

@@ -127,6 +127,46 @@ void EveWriter::write_stats(Nanos ts,
   append_line();
 }
 
+void EveWriter::write_alert(const AlertRecord& a) {
+  char ip[64];
+  const bool has_ports = a.ip_proto == 6 || a.ip_proto == 17 || a.ip_proto == 132;
+  const bool icmp = a.ip_proto == 1 || a.ip_proto == 58;
+  json_.clear();
+  json_.begin_object();
+  add_timestamp(json_, "timestamp", a.ts);
+  if (a.flow_id) json_.field("flow_id", a.flow_id);
+  if (a.pcap_cnt) json_.field("pcap_cnt", a.pcap_cnt);
+  json_.field("event_type", "alert");
+  if (a.src.family) {
+    json_.field("src_ip", std::string_view(ip, static_cast<std::size_t>(format_ip(a.src, ip, sizeof ip))));
+    if (has_ports) json_.field("src_port", a.sport);
+  }
+  if (a.dst.family) {
+    json_.field("dest_ip", std::string_view(ip, static_cast<std::size_t>(format_ip(a.dst, ip, sizeof ip))));
+    if (has_ports) json_.field("dest_port", a.dport);
+  }
+  if (a.src.family) json_.field("ip_v", a.src.family == 6 ? 6 : 4);
+  if (a.ip_proto) json_.field("proto", proto_name(a.ip_proto));
+  if (icmp) {
+    json_.field("icmp_type", a.icmp_type);
+    json_.field("icmp_code", a.icmp_code);
+  }
+  if (a.pcap_cnt) json_.field("pkt_src", "wire/pcap");
+  json_.begin_object("alert");
+  json_.field("action", a.blocked ? "blocked" : "allowed");
+  json_.field("gid", a.gid);
+  json_.field("signature_id", a.sid);
+  json_.field("rev", a.rev);
+  json_.field("signature", a.signature);
+  json_.field("category", a.category);
+  json_.field("severity", a.severity);
+  json_.end_object();
+  if (a.direction) json_.field("direction", a.direction);
+  if (a.stream >= 0) json_.field("stream", a.stream);
+  json_.end_object();
+  append_line();
+}
+
 void EveWriter::write_flow(const FlowEvent& f) {
   char ip[64];
   const bool has_ports = f.ip_proto == 6 || f.ip_proto == 17 || f.ip_proto == 132;

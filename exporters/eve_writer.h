@@ -34,6 +34,24 @@ struct FlowEvent {
   uint8_t tcp_flags_ts = 0, tcp_flags_tc = 0;  // OR of the flags seen in each direction
 };
 
+// One alert as the EVE writer needs it; whoever raised it (a rule, a built-in detector, an
+// indicator threshold) fills what it has. Text is borrowed for the call.
+struct AlertRecord {
+  Nanos ts = 0;
+  uint64_t flow_id = 0;        // 0: not about one flow (flow fields omitted)
+  uint64_t pcap_cnt = 0;       // 0: omitted
+  IpAddr src, dst;             // family 0: omitted
+  uint16_t sport = 0, dport = 0;
+  uint8_t ip_proto = 0;        // 0: no proto field
+  uint8_t icmp_type = 0, icmp_code = 0;
+  const char* direction = nullptr;  // "to_server" / "to_client" / null
+  int stream = -1;             // 1 stream match, 0 packet match, -1 omitted
+  bool blocked = false;        // alert.action "blocked" instead of "allowed"
+  uint32_t gid = 1, sid = 0, rev = 0;
+  std::string_view signature, category;
+  int severity = 3;
+};
+
 // Suricata's "proto" value: "TCP", "UDP", "ICMP", "IPv6-ICMP", ... or the number as three
 // digits ("047") for protocols without a name, as Suricata writes it.
 std::string proto_name(uint8_t ip_proto);
@@ -67,6 +85,8 @@ class EveWriter {
                    double uptime_s);
   // Suricata's flow event, timestamped with the flow's end.
   void write_flow(const FlowEvent& f);
+  // Suricata's alert event (field order as Suricata writes it).
+  void write_alert(const AlertRecord& a);
   // Any other complete JSON object (alerts built elsewhere); a newline is appended.
   void write_line(std::string_view json);
 

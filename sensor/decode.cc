@@ -36,7 +36,7 @@ inline uint32_t rd32(const uint8_t* p) noexcept {
 constexpr uint16_t kEtIpv4 = 0x0800, kEtArp = 0x0806, kEtVlan = 0x8100, kEtQinq = 0x88a8,
                    kEtQinqOld = 0x9100, kEtIpv6 = 0x86dd, kEtMpls = 0x8847,
                    kEtPppoeSession = 0x8864, kEtTeb = 0x6558, kEtErspan2 = 0x88be,
-                   kEtErspan3 = 0x22eb, kEtPpp = 0x880b;
+                   kEtErspan3 = 0x22eb, kEtPpp = 0x880b, kEtNsh = 0x894f;
 
 // Protocols seen in this frame: each counts once per frame however often it occurs.
 enum ProtoBit : uint32_t {
@@ -281,6 +281,8 @@ class Walk {
         return mpls(p, n);
       case kEtPppoeSession:
         return pppoe(p, n);
+      case kEtNsh:
+        return nsh(p, n);
       default:
         if (et >= 0x0600) st_.event(E::kUnknownEthertype);  // below: an 802.3 length
         return stop_here();
@@ -322,6 +324,29 @@ class Walk {
         return eth(p + 4, n - 4);
       default:
         return bad(E::kMplsBadPayload);
+    }
+  }
+
+  // Network Service Header (RFC 8300): base header, service path header, context headers
+  // (length in 4-byte words), then IPv4, IPv6, Ethernet or another NSH.
+  R nsh(const uint8_t* p, uint32_t n) noexcept {
+    if (!enter_tunnel()) return stop_here();
+    if (n < 8) return bad(E::kNshTruncated);
+    const uint8_t version = p[0] >> 6;
+    const uint32_t len = static_cast<uint32_t>(p[1] & 0x3f) * 4;
+    const uint8_t md_type = p[2] & 0x0f;
+    if (version != 0 || len < 8 || (md_type == 1 && len != 24) || md_type == 0 || md_type == 0xf)
+      return bad(E::kNshBadHeader);
+    if (n < len) return bad(E::kNshTruncated);
+    switch (p[3]) {
+      case 1: return ipv4(p + len, n - len);
+      case 2: return ipv6(p + len, n - len);
+      case 3: return eth(p + len, n - len);
+      case 4: return nsh(p + len, n - len);
+      case 5: return mpls(p + len, n - len);
+      default:
+        st_.event(E::kNshUnknownPayload);
+        return stop_here();
     }
   }
 

@@ -53,6 +53,9 @@ struct DecodeConfig {
   X(kErspanBadVersion, "erspan_bad_version") \
   X(kVxlanTruncated, "vxlan_truncated")      \
   X(kMplsTruncated, "mpls_truncated")        \
+  X(kNshTruncated, "nsh_truncated")          \
+  X(kNshBadHeader, "nsh_bad_header")         \
+  X(kNshUnknownPayload, "nsh_unknown_payload") \
   X(kMplsBadPayload, "mpls_bad_payload")     \
   X(kPppoeTruncated, "pppoe_truncated")      \
   X(kPppTruncated, "ppp_truncated")          \

@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "exporters/metrics.h"
 #include "sensor/pipeline.h"
+#include "signatures/rule_loader.h"
 
 namespace {
 
@@ -69,6 +70,20 @@ void print_summary(const ts::Pipeline& p, double secs) {
                u(find(c, "capture.pool_drops")), u(find(c, "decoder.invalid")), u(pr.alerts),
                u(pr.alerts_by_severity[0]), u(pr.alerts_by_severity[1]),
                u(pr.alerts_by_severity[2]), u(pr.alerts_by_severity[3]));
+  for (const auto& t : p.top_signatures(5))
+    std::fprintf(stderr, "    %8llu  [%u:%u] %s\n", u(t.count), t.gid, t.sid, t.msg.c_str());
+}
+
+// Prints what loading the rules found: errors always, skips and warnings unless quiet (-T
+// lists everything). Returns true when the set is usable.
+bool report_rules(const ts::sig::LoadedRules& lr, bool quiet, bool list_all) {
+  for (const auto& d : lr.errors) std::fprintf(stderr, "error: %s\n", d.str().c_str());
+  if (!lr.fatal.empty()) std::fprintf(stderr, "error: %s\n", lr.fatal.c_str());
+  if (!quiet || list_all) {
+    for (const auto& d : lr.skipped) std::fprintf(stderr, "warning: %s\n", d.str().c_str());
+    for (const auto& d : lr.warnings) std::fprintf(stderr, "warning: %s\n", d.str().c_str());
+  }
+  return lr.ok();
 }
 
 }  // namespace
@@ -111,11 +126,30 @@ int main(int argc, char** argv) {
   if (!metrics_listen.empty()) cfg.outputs.metrics_listen = metrics_listen;
   if (!log_dir.empty()) cfg.outputs.log_dir = log_dir;
 
+  // Rules: errors (with file:line:col) exit 2; unsupported keywords skip the rule with a
+  // warning naming it.
+  const auto rules_t0 = std::chrono::steady_clock::now();
+  ts::sig::LoadedRules rules = ts::sig::load_and_compile(cfg);
+  const double rules_secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - rules_t0).count();
+  const bool rules_ok = report_rules(rules, quiet, test_only);
   if (test_only) {
     std::printf("configuration: %s OK\n", cfg.source.c_str());
-    std::printf("rules: 0 loaded, 0 skipped, 0 errors\n");
-    return kExitOk;
+    if (rules_ok)
+      std::printf("signatures: %zu IP-only, %zu exact, %zu prefiltered, %zu without a literal; "
+                  "%zu groups, %zu database bytes, compiled in %.2f s%s\n",
+                  rules.stats.ip_only, rules.stats.exact, rules.stats.prefiltered,
+                  rules.stats.no_pattern, rules.stats.groups, rules.stats.database_bytes,
+                  rules_secs, rules.stats.from_cache ? " (from cache)" : "");
+    std::printf("%s\n", rules.summary_line().c_str());
+    return rules_ok ? kExitOk : kExitUsage;
   }
+  if (!rules_ok) {
+    std::fprintf(stderr, "tradesentry: %s\n", rules.summary_line().c_str());
+    return kExitUsage;
+  }
+  if (!quiet && isatty(STDERR_FILENO))
+    std::fprintf(stderr, "tradesentry: %s (%.2f s)\n", rules.summary_line().c_str(), rules_secs);
   if (files.empty() == ifaces.empty()) {
     std::fprintf(stderr, "error: give either -r FILE... (offline) or -i IFACE... (live)\n%s",
                  app.help().c_str());
@@ -146,6 +180,7 @@ int main(int argc, char** argv) {
   opts.interfaces = ifaces;
   opts.workers = workers;
   opts.log_dir = cfg.outputs.log_dir;
+  opts.rules = rules.compiled;
   ts::Pipeline pipeline(cfg, opts);
   std::string err;
   if (!pipeline.open(&err)) {
@@ -177,8 +212,29 @@ int main(int argc, char** argv) {
     const int sig = sigtimedwait(&sigs, nullptr, &to);
     if (sig == SIGINT || sig == SIGTERM) {
       pipeline.request_stop();
-    } else if (sig == SIGHUP && !quiet) {
-      std::fprintf(stderr, "tradesentry: SIGHUP: configuration is unchanged (no rules loaded)\n");
+    } else if (sig == SIGHUP) {
+      // Reload off the hot path: parse and compile here, then swap one pointer. Broken rules
+      // keep the running set. The configuration file is re-read for its rule settings.
+      ts::config::SensorConfig next = cfg;
+      if (!config_path.empty()) {
+        ts::config::LoadResult r = ts::config::load_file(config_path);
+        if (!r.ok()) {
+          for (const auto& e : r.errors) std::fprintf(stderr, "error: %s\n", e.str().c_str());
+          std::fprintf(stderr, "tradesentry: reload refused: configuration errors; the running "
+                               "rules stay in force\n");
+          continue;
+        }
+        next = r.config;
+        if (!rule_files.empty()) next.rule_files = rule_files;
+      }
+      ts::sig::LoadedRules nr = ts::sig::load_and_compile(next);
+      if (!report_rules(nr, quiet, false)) {
+        std::fprintf(stderr, "tradesentry: reload refused (%s); the running rules stay in force\n",
+                     nr.summary_line().c_str());
+        continue;
+      }
+      pipeline.set_rules(nr.compiled);
+      if (!quiet) std::fprintf(stderr, "tradesentry: reloaded, %s\n", nr.summary_line().c_str());
     }
     if (progress) {
       const auto now = std::chrono::steady_clock::now();

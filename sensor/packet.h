@@ -52,6 +52,7 @@ struct PacketView {
   uint32_t caplen = 0;             // bytes captured
   uint32_t wirelen = 0;            // bytes on the wire
   uint16_t iface = 0;              // index of the capture source (interface or file set)
+  uint64_t pcap_cnt = 0;           // 1-based frame number within its capture source (EVE pcap_cnt)
   LinkType linktype = LinkType::kEthernet;
 
   // Layer 2 (outermost Ethernet) and encapsulation.

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <thread>
 
 #include "exporters/eve_writer.h"
@@ -19,15 +20,20 @@
 #include "sensor/flow_table.h"
 #include "sensor/packet_pool.h"
 #include "sensor/tcp_stream.h"
+#include "signatures/engine.h"
+#include "signatures/threshold.h"
 
 namespace ts {
 namespace {
 
 using SlotRing = boost::lockfree::spsc_queue<uint32_t>;
 using FlowRing = boost::lockfree::spsc_queue<exporters::FlowEvent>;
+using AlertRing = boost::lockfree::spsc_queue<sig::Alert>;
 
 constexpr int kBatch = 64;            // slots pushed/popped per ring operation
 constexpr std::size_t kFlowRing = 4096;
+constexpr std::size_t kAlertRing = 16384;
+constexpr std::size_t kThresholdEntries = 1u << 16;
 
 Nanos wall_now() noexcept {
   timespec t{};
@@ -80,10 +86,10 @@ struct alignas(64) WorkerStats {
   Counter bytes;
   Counter flow_events_dropped;  // live: output ring full
   Counter heartbeat;            // loop iterations: liveness
-  std::array<Counter, 4> alerts;  // raised on this worker, by severity 1..4 (index = sev - 1)
+  Counter alerts_dropped;       // live: alert ring full
 };
 
-struct Worker final : FlowEndSink {
+struct Worker final : FlowEndSink, sig::AlertSink {
   Worker(int idx, const config::SensorConfig& cfg, std::size_t flow_capacity, int nworkers,
          bool live_mode, uint64_t id_seed)
       : index(idx),
@@ -94,7 +100,26 @@ struct Worker final : FlowEndSink {
         tcp(TcpConfig{flow_capacity, cfg.stream_memcap / static_cast<std::size_t>(nworkers),
                       cfg.stream_per_flow, cfg.stream_midstream},
             flows),
-        out(kFlowRing) {}
+        out(kFlowRing),
+        alerts(kAlertRing) {}
+
+  void on_alert(const sig::Alert& a) noexcept override {
+    if (live) {
+      if (!alerts.push(a)) stats.alerts_dropped.inc();
+      return;
+    }
+    Backoff b;
+    while (!alerts.push(a)) b.wait();  // offline: lossless
+  }
+
+  // Picks up a rule set published by Pipeline::set_rules (between packets).
+  void poll_rules(const std::atomic<uint64_t>& gen,
+                  const std::atomic<std::shared_ptr<const sig::CompiledRules>>& latest) noexcept {
+    const uint64_t g = gen.load(std::memory_order_acquire);
+    if (g == rules_gen.load(std::memory_order_relaxed) || !detector) return;
+    detector->set_rules(latest.load(std::memory_order_acquire));
+    rules_gen.store(g, std::memory_order_release);
+  }
 
   void on_flow_end(Flow& f, FlowEndReason reason, Nanos when) noexcept override {
     if (f.key.ip_proto == 6) tcp.end(f, when);
@@ -136,6 +161,7 @@ struct Worker final : FlowEndSink {
     if (p.ip_version != 0) {
       const FlowTable::Lookup lk = flows.lookup(p, s.hash);
       if (lk.flow && p.l4 == L4::kTcp) tcp.process(*lk.flow, lk.dir, p);
+      if (detector) detector->inspect(lk.flow, lk.dir, p);
     }
     if (now >= next_expire) {
       flows.expire(now);
@@ -149,6 +175,9 @@ struct Worker final : FlowEndSink {
   FlowTable flows;
   TcpTracker tcp;
   FlowRing out;
+  AlertRing alerts;
+  std::unique_ptr<sig::Detector> detector;
+  std::atomic<uint64_t> rules_gen{0};
   std::vector<std::unique_ptr<StreamConsumer>> consumers;
   Nanos now = 0;
   Nanos next_expire = 0;
@@ -257,6 +286,7 @@ struct CaptureThread final : FrameHandler {
     }
     s.view.iface = iface;  // decode() resets the view except iface (defrag keys on it)
     const DecodeResult r = decoder.decode(lt, ts, frame, caplen, wirelen, s.view);
+    s.view.pcap_cnt = stats.packets.get();
     switch (r) {
       case DecodeResult::kOk:
       case DecodeResult::kNotIp:
@@ -332,6 +362,24 @@ struct Pipeline::Impl {
   std::vector<std::unique_ptr<CaptureThread>> captures;
   std::vector<std::unique_ptr<Worker>> workers;
   std::unique_ptr<exporters::EveWriter> eve;
+  // Rule sets: every generation still referenced (main thread); the newest is published to
+  // workers through `latest_rules` + `rules_gen`.
+  struct RuleGen {
+    std::shared_ptr<const sig::CompiledRules> rules;
+    uint64_t gen = 0;
+    uint64_t output_loops_at_switch = 0;  // output loop count once every worker switched
+  };
+  std::vector<RuleGen> rule_gens;
+  std::atomic<std::shared_ptr<const sig::CompiledRules>> latest_rules;
+  std::atomic<uint64_t> rules_gen{0};
+  // Output thread state: thresholds and the alerts it logged (single writer).
+  sig::ThresholdEngine thresholds{kThresholdEntries};
+  const sig::CompiledRules* threshold_rules = nullptr;
+  std::array<Counter, 4> alerts_logged;  // by severity 1..4 (index = sev - 1)
+  Counter alerts_suppressed;             // by threshold, suppress or rate_filter
+  Counter output_loops;
+  // Alerts logged per gid:sid (output thread; read by main after finish()).
+  std::map<std::pair<uint32_t, uint32_t>, std::pair<std::string, uint64_t>> by_signature;
   std::atomic<bool> stop{false};
   std::atomic<bool> outputs_done{false};
   std::thread output_thread;
@@ -345,6 +393,7 @@ struct Pipeline::Impl {
     Nanos idle_since = 0;
     for (;;) {
       w.stats.heartbeat.inc();
+      w.poll_rules(rules_gen, latest_rules);
       std::size_t total = 0;
       for (auto& c : captures) {
         SlotRing& in = *c->to_worker[static_cast<std::size_t>(w.index)];
@@ -390,11 +439,14 @@ struct Pipeline::Impl {
     for (;;) {
       std::size_t n = 0;
       exporters::FlowEvent ev;
-      for (auto& w : workers)
+      for (auto& w : workers) {
         while (w->out.pop(ev)) {
           if (eve) eve->write_flow(ev);
           ++n;
         }
+        n += drain_alerts(*w);
+      }
+      output_loops.inc();
       if (live && interval > 0 && wall_now() - last_stats >= interval) {
         write_stats();
         last_stats = wall_now();
@@ -402,7 +454,8 @@ struct Pipeline::Impl {
       if (n > 0) continue;
       bool all_done = true;
       for (auto& w : workers)
-        if (!w->done.load(std::memory_order_acquire) || w->out.read_available() > 0)
+        if (!w->done.load(std::memory_order_acquire) || w->out.read_available() > 0 ||
+            w->alerts.read_available() > 0)
           all_done = false;
       if (all_done) break;
       if (eve) eve->flush();
@@ -414,6 +467,56 @@ struct Pipeline::Impl {
   }
 
   std::vector<std::pair<std::string, uint64_t>> counters() const;
+
+  // Output thread: thresholds, then the EVE alert event, for every alert a worker queued.
+  std::size_t drain_alerts(Worker& w) {
+    std::size_t n = 0;
+    sig::Alert a;
+    while (w.alerts.pop(a)) {
+      ++n;
+      const sig::Rule* r = nullptr;
+      if (a.rules) {
+        if (a.rules != threshold_rules) {
+          thresholds.set_config(a.rules->ruleset().thresholds);
+          threshold_rules = a.rules;
+        }
+        r = &a.rules->rule(a.rule);
+        if (!thresholds.allow(*r, a)) {
+          alerts_suppressed.inc();
+          continue;
+        }
+      }
+      const int sev = std::clamp<int>(a.severity, 1, 4);
+      alerts_logged[static_cast<std::size_t>(sev - 1)].inc();
+      auto& bs = by_signature[{a.gid, a.sid}];
+      if (bs.second++ == 0 && r) bs.first = r->msg;
+      if (!eve) continue;
+      exporters::AlertRecord rec;
+      rec.ts = a.ts;
+      rec.flow_id = a.flow_id;
+      rec.pcap_cnt = a.pcap_cnt;
+      rec.src = a.src;
+      rec.dst = a.dst;
+      rec.sport = a.sport;
+      rec.dport = a.dport;
+      rec.ip_proto = a.ip_proto;
+      rec.icmp_type = a.icmp_type;
+      rec.icmp_code = a.icmp_code;
+      if (a.flow_id) rec.direction = a.to_server ? "to_server" : "to_client";
+      rec.stream = a.ip_proto == 6 ? (a.stream ? 1 : 0) : 0;
+      rec.blocked = a.blocked;
+      rec.gid = a.gid;
+      rec.sid = a.sid;
+      rec.rev = a.rev;
+      rec.severity = a.severity;
+      if (r) {
+        rec.signature = r->msg;
+        rec.category = r->category;
+      }
+      eve->write_alert(rec);
+    }
+    return n;
+  }
 
   // Totals over the threads that own each counter, read relaxed at call time. The stats
   // event, the metrics and the terminal summary all read through these.
@@ -447,10 +550,8 @@ struct Pipeline::Impl {
     for (auto& w : workers) v += (w->stats.*f).get();
     return v;
   }
-  uint64_t alerts(int severity) const {  // 1..4
-    uint64_t v = 0;
-    for (auto& w : workers) v += w->stats.alerts[static_cast<std::size_t>(severity - 1)].get();
-    return v;
+  uint64_t alerts(int severity) const {  // 1..4, as logged (after thresholds)
+    return alerts_logged[static_cast<std::size_t>(severity - 1)].get();
   }
   uint64_t alerts_total() const { return alerts(1) + alerts(2) + alerts(3) + alerts(4); }
   // Gauges are summed signed: one worker's decrement may be read before another's increment.
@@ -511,11 +612,22 @@ bool Pipeline::open(std::string* error) {
   const uint64_t seed = static_cast<uint64_t>(wall_now());
   for (int w = 0; w < nw; ++w) {
     auto wk = std::make_unique<Worker>(w, m.cfg, capacity, nw, m.live, seed);
+    if (m.opts.rules) {
+      sig::DetectorConfig dc;
+      dc.flow_capacity = capacity;
+      dc.stream_state_memcap = m.cfg.detect.stream_state_memcap / static_cast<std::size_t>(nw);
+      wk->detector = std::make_unique<sig::Detector>(m.opts.rules, dc, wk.get());
+      wk->tcp.add_consumer(wk->detector.get());
+    }
     for (auto& f : m.factories) {
       wk->consumers.push_back(f(w));
       wk->tcp.add_consumer(wk->consumers.back().get());
     }
     m.workers.push_back(std::move(wk));
+  }
+  if (m.opts.rules) {
+    m.rule_gens.push_back(Impl::RuleGen{m.opts.rules, 0, 0});
+    m.latest_rules.store(m.opts.rules);
   }
   m.eve = std::make_unique<exporters::EveWriter>(m.opts.log_dir);
   if (!m.eve->open(error)) return false;
@@ -528,6 +640,34 @@ void Pipeline::start() {
   for (auto& w : m.workers) w->thread = std::thread([&m, wp = w.get()] { m.worker_loop(*wp); });
   m.output_thread = std::thread([&m] { m.output_loop(); });
   for (auto& c : m.captures) c->thread = std::thread([&m, cp = c.get()] { cp->run(m.stop); });
+}
+
+void Pipeline::set_rules(std::shared_ptr<const sig::CompiledRules> rules) {
+  Impl& m = *impl_;
+  // Free generations nothing can refer to any more: every worker moved past them and the
+  // output thread has looped twice since (so it popped every alert queued before the switch).
+  const uint64_t loops = m.output_loops.get();
+  const uint64_t newest = m.rules_gen.load(std::memory_order_relaxed);
+  if (workers_on_latest_rules() == static_cast<int>(m.workers.size())) {
+    for (auto& g : m.rule_gens)
+      if (g.gen < newest && g.output_loops_at_switch == 0) g.output_loops_at_switch = loops;
+    std::erase_if(m.rule_gens, [&](const Impl::RuleGen& g) {
+      return g.gen < newest && g.output_loops_at_switch != 0 &&
+             (loops >= g.output_loops_at_switch + 2 || m.finished_called);
+    });
+  }
+  const uint64_t gen = newest + 1;
+  m.rule_gens.push_back(Impl::RuleGen{rules, gen, 0});
+  m.latest_rules.store(std::move(rules), std::memory_order_release);
+  m.rules_gen.store(gen, std::memory_order_release);
+}
+
+int Pipeline::workers_on_latest_rules() const noexcept {
+  const uint64_t g = impl_->rules_gen.load(std::memory_order_acquire);
+  int n = 0;
+  for (auto& w : impl_->workers)
+    if (w->rules_gen.load(std::memory_order_acquire) == g) ++n;
+  return n;
 }
 
 void Pipeline::request_stop() noexcept { impl_->stop.store(true, std::memory_order_relaxed); }
@@ -574,6 +714,16 @@ Progress Pipeline::progress() const noexcept {
   for (int sev = 1; sev <= 4; ++sev) p.alerts_by_severity[sev - 1] = impl_->alerts(sev);
   p.alerts = impl_->alerts_total();
   return p;
+}
+
+std::vector<Pipeline::SignatureCount> Pipeline::top_signatures(std::size_t n) const {
+  std::vector<SignatureCount> v;
+  for (const auto& [k, val] : impl_->by_signature)
+    v.push_back(SignatureCount{k.first, k.second, val.first, val.second});
+  std::stable_sort(v.begin(), v.end(),
+                   [](const SignatureCount& a, const SignatureCount& b) { return a.count > b.count; });
+  if (v.size() > n) v.resize(n);
+  return v;
 }
 
 std::vector<std::pair<std::string, uint64_t>> Pipeline::stats_counters() const {
@@ -631,6 +781,25 @@ std::vector<std::pair<std::string, uint64_t>> Pipeline::Impl::counters() const {
 #undef TS_TCP
   add("output.flow_events_dropped", worker_sum(&WorkerStats::flow_events_dropped));
   add("detect.alert", alerts_total());
+  add("detect.alerts_suppressed", alerts_suppressed.get());
+  add("detect.alert_queue_overflow", worker_sum(&WorkerStats::alerts_dropped));
+  {
+    uint64_t inspected = 0, stream_bytes = 0, candidates = 0, matches = 0, memcap = 0;
+    for (auto& w : workers) {
+      if (!w->detector) continue;
+      const sig::DetectorStats& d = w->detector->stats();
+      inspected += d.packets_inspected.get();
+      stream_bytes += d.stream_bytes_scanned.get();
+      candidates += d.candidates.get();
+      matches += d.matches.get();
+      memcap += d.stream_state_memcap_drops.get();
+    }
+    add("detect.packets_inspected", inspected);
+    add("detect.stream_bytes_scanned", stream_bytes);
+    add("detect.candidates", candidates);
+    add("detect.matches", matches);
+    add("detect.stream_state_memcap_drops", memcap);
+  }
   return out;
 }
 
@@ -706,6 +875,31 @@ void Pipeline::collect_metrics(exporters::MetricsSink& s) const {
     s.counter("tradesentry_worker_loops_total",
               "Worker loop iterations (liveness: stops rising if a worker hangs)", wl,
               d(w->stats.heartbeat.get()));
+  }
+  s.counter("tradesentry_alerts_dropped_total",
+            "Alerts lost because the worker-to-output ring was full (live)", L{},
+            d(m.worker_sum(&WorkerStats::alerts_dropped)));
+  s.counter("tradesentry_alerts_suppressed_total",
+            "Rule matches not logged because of threshold, detection_filter, suppress or rate_filter",
+            L{}, d(m.alerts_suppressed.get()));
+  {
+    uint64_t memcap = 0, scanned = 0;
+    int64_t state = 0;
+    for (auto& w : m.workers) {
+      if (!w->detector) continue;
+      const sig::DetectorStats& ds = w->detector->stats();
+      memcap += ds.stream_state_memcap_drops.get();
+      scanned += ds.stream_bytes_scanned.get();
+      state += ds.stream_state_bytes.get();
+    }
+    s.counter("tradesentry_detect_stream_bytes_total",
+              "TCP stream bytes scanned by the signature engine", L{}, d(scanned));
+    s.gauge("tradesentry_detect_stream_state_bytes",
+            "Hyperscan stream state held for TCP flow directions now", L{},
+            d(state < 0 ? 0 : static_cast<uint64_t>(state)));
+    s.counter("tradesentry_detect_stream_state_memcap_drops_total",
+              "TCP flow directions not stream-scanned because the stream state cap was reached",
+              L{}, d(memcap));
   }
   s.counter("tradesentry_flow_events_dropped_total",
             "EVE flow events lost because the output ring was full (live)", L{},

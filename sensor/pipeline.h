@@ -25,12 +25,17 @@ namespace ts {
 namespace exporters {
 class MetricsSink;
 }
+namespace sig {
+class CompiledRules;
+}
 
 struct PipelineOptions {
   std::vector<std::string> files;       // offline inputs, read in order
   std::vector<std::string> interfaces;  // live inputs, one capture thread each
   int workers = 1;
   std::string log_dir = ".";
+  // Compiled signatures; null runs without the signature engine.
+  std::shared_ptr<const sig::CompiledRules> rules;
 };
 
 struct Progress {
@@ -52,6 +57,13 @@ class Pipeline {
   using ConsumerFactory = std::function<std::unique_ptr<StreamConsumer>(int worker)>;
   void add_stream_consumer(ConsumerFactory f);
 
+  // Reload: workers switch to `rules` at their next batch, between packets; capture never
+  // stops. The previous set stays alive until no worker or queued alert can refer to it.
+  // Main thread.
+  void set_rules(std::shared_ptr<const sig::CompiledRules> rules);
+  // How many workers run the newest set given to set_rules (for tests and the reload log).
+  int workers_on_latest_rules() const noexcept;
+
   // Opens the sources and the outputs. False with a message on an environment failure
   // (file unreadable, interface missing, no permission, log dir not writable).
   [[nodiscard]] bool open(std::string* error);
@@ -69,6 +81,13 @@ class Pipeline {
   bool live() const noexcept;
   int workers() const noexcept;
   Progress progress() const noexcept;
+  // After finish(): the most frequent signatures logged, most first (at most n).
+  struct SignatureCount {
+    uint32_t gid = 0, sid = 0;
+    std::string msg;
+    uint64_t count = 0;
+  };
+  std::vector<SignatureCount> top_signatures(std::size_t n) const;
   // Flat dotted counter names (Suricata's stats tree), summed over threads at call time.
   std::vector<std::pair<std::string, uint64_t>> stats_counters() const;
   // Writes a stats event now (live: called periodically by the output thread).

@@ -501,6 +501,11 @@ void TcpTracker::end(Flow& flow, Nanos now) noexcept {
   m.reset(S);
 }
 
+bool TcpTracker::delivers(const Flow& flow) const noexcept {
+  const Session* S = impl_->session_of(flow);
+  return S && !(S->flags & kNoDelivery);
+}
+
 Nanos TcpTracker::handshake_rtt(const Flow& flow) const noexcept {
   return handshake(flow).rtt;
 }

@@ -74,6 +74,10 @@ class TcpTracker {
   // FlowEndSink for every flow; flows without TCP packets are ignored (no on_stream_end).
   void end(Flow& flow, Nanos now) noexcept;
 
+  // Whether this flow's payload reaches the stream consumers (false when it started without
+  // a SYN and midstream pick-up is off: detectors then see its packets only).
+  bool delivers(const Flow& flow) const noexcept;
+
   // Handshake RTT of the flow in ns (SYN -> SYN/ACK -> ACK), 0 if not measured. With a
   // retransmitted SYN, the last SYN before the SYN/ACK is the start.
   Nanos handshake_rtt(const Flow& flow) const noexcept;

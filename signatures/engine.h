@@ -58,6 +58,16 @@ class CompiledRules {
   std::size_t size() const noexcept;
   const CompileStats& stats() const noexcept;
 
+  // How the compiled engine decides rule `index` (tests, -T output, diagnostics).
+  enum class Path : uint8_t {
+    kIpOnly,     // IP-only index, once per flow direction
+    kHeader,     // header options only, evaluated on every packet of its groups
+    kExact,      // Hyperscan decides the whole content chain
+    kPrefilter,  // Hyperscan literal or PCRE prefilter, then PayloadProgram
+    kNoPattern,  // PayloadProgram on every packet/chunk of its groups
+  };
+  Path path(uint32_t index) const noexcept;
+
   struct Impl;
   const Impl& impl() const noexcept { return *impl_; }
 
@@ -75,7 +85,10 @@ class AlertSink {
 
 struct DetectorConfig {
   std::size_t flow_capacity = 0;        // flow slots of the worker's FlowTable
-  std::size_t stream_state_memcap = 0;  // Hyperscan stream state, this worker (bytes)
+  std::size_t stream_state_memcap = 0;  // Hyperscan stream state, this worker (bytes); 0: none
+  // True when the Detector is registered with the worker's TcpTracker, so TCP payload rules
+  // match on the reassembled stream. False: every TCP packet's payload is scanned on its own.
+  bool tcp_reassembly = true;
 };
 
 struct DetectorStats {
@@ -85,6 +98,11 @@ struct DetectorStats {
   Counter matches;              // rule matches before thresholds (incl. noalert/pass)
   Counter stream_state_memcap_drops;  // streams not scanned because the cap was reached
   Gauge stream_state_bytes;
+  Counter alerts;               // handed to the sink
+  Counter alerts_over_max;      // matches beyond 15 alerts on one packet (packet_alert_max)
+  Counter candidates_dropped;   // the per-packet candidate buffer was full
+  Counter flowbits_dropped;     // a flow already held the most flowbits it can
+  Counter hs_errors;            // Hyperscan calls that failed (scan, stream open/reset)
 };
 
 // One per worker. Feed it TCP stream bytes through the StreamConsumer interface (register it
@@ -110,6 +128,9 @@ class Detector final : public StreamConsumer {
   void on_stream_end(Flow& flow, Nanos ts) noexcept override;
 
   const DetectorStats& stats() const noexcept;
+
+  // IPS mode: a drop/reject rule matched in this flow; later packets are not inspected.
+  bool flow_blocked(const Flow& flow) const noexcept;
 
   struct Impl;
 

@@ -61,6 +61,10 @@ struct ContentOpt {
   bool nocase = false;
   bool fast_pattern = false;       // chosen by the rule (fast_pattern keyword)
   bool fast_pattern_only = false;  // legacy fast_pattern:only
+  // fast_pattern:offset,length: only pattern[offset, offset+length) goes to the prefilter.
+  // length 0: the whole pattern.
+  uint16_t fast_pattern_offset = 0;
+  uint16_t fast_pattern_length = 0;
   bool startswith = false;         // == depth len, offset 0
   bool endswith = false;           // the match must end at the end of the buffer
   bool rawbytes = false;           // accepted, no effect (we inspect raw payload)

@@ -52,6 +52,12 @@ void expect_same(const SensorConfig& a, const SensorConfig& b) {
   EXPECT_EQ(a.outputs.metrics_listen, b.outputs.metrics_listen);
   EXPECT_EQ(a.outputs.metrics_file, b.outputs.metrics_file);
   EXPECT_EQ(a.rule_files, b.rule_files);
+  EXPECT_EQ(a.vars.address_groups, b.vars.address_groups);
+  EXPECT_EQ(a.vars.port_groups, b.vars.port_groups);
+  EXPECT_EQ(a.classification_file, b.classification_file);
+  EXPECT_EQ(a.threshold_file, b.threshold_file);
+  EXPECT_EQ(a.rule_cache_dir, b.rule_cache_dir);
+  EXPECT_EQ(a.detect.ips_mode, b.detect.ips_mode);
 }
 
 TEST(ConfigLoader, DefaultLoadsAndEqualsStructDefaults) {
@@ -79,6 +85,19 @@ TEST(ConfigLoader, EveryKeySet) {
 workers: 12
 ring-size: 65536
 rule-files: [a.rules, /etc/b.rules]
+vars:
+  address-groups:
+    HOME_NET: "[10.0.0.0/8,!10.66.0.0/16]"
+    EXTERNAL_NET: "!$HOME_NET"
+    FIX_GATEWAYS: 10.1.2.3
+  port-groups:
+    FIX_PORTS: "[9876,9880:9890]"
+    HTTP_PORTS: 8080
+classification-file: /etc/tradesentry/classification.config
+threshold-file: /etc/tradesentry/threshold.config
+rule-cache-dir: /var/cache/tradesentry
+detect:
+  ips-mode: true
 capture:
   snaplen: 9216
   promiscuous: false
@@ -123,6 +142,14 @@ outputs:
   want.workers = 12;
   want.ring_size = 65536;
   want.rule_files = {"a.rules", "/etc/b.rules"};
+  want.vars.address_groups = {{"HOME_NET", "[10.0.0.0/8,!10.66.0.0/16]"},
+                              {"EXTERNAL_NET", "!$HOME_NET"},
+                              {"FIX_GATEWAYS", "10.1.2.3"}};
+  want.vars.port_groups = {{"FIX_PORTS", "[9876,9880:9890]"}, {"HTTP_PORTS", "8080"}};
+  want.classification_file = "/etc/tradesentry/classification.config";
+  want.threshold_file = "/etc/tradesentry/threshold.config";
+  want.rule_cache_dir = "/var/cache/tradesentry";
+  want.detect.ips_mode = true;
   want.capture.snaplen = 9216;
   want.capture.promiscuous = false;
   want.capture.buffer_size = 256 << 20;
@@ -228,6 +255,28 @@ const BadCase kBadCases[] = {
      {R"(tradesentry.yaml:3:13: stream.per-flow: expected a size no larger than stream.memcap, got "2m")"}},
     {"RuleFilesNotList", "rule-files: a.rules\n",
      {R"(tradesentry.yaml:1:13: rule-files: expected a list of rule file paths, got "a.rules")"}},
+    {"VarsNotMapping", "vars: [HOME_NET]\n",
+     {R"(tradesentry.yaml:1:7: vars: expected a mapping, got a list)"}},
+    {"VarsUnknownGroup", "vars:\n  address-group:\n    HOME_NET: any\n",
+     {R"(tradesentry.yaml:2:3: vars.address-group: unknown key, did you mean "address-groups"?)"}},
+    {"VarsGroupNotMapping", "vars:\n  port-groups: 80\n",
+     {R"(tradesentry.yaml:2:16: vars.port-groups: expected a mapping of variable names to values, got "80")"}},
+    {"VarsNameWithDollar", "vars:\n  address-groups:\n    $HOME_NET: any\n",
+     {R"(tradesentry.yaml:3:5: vars.address-groups.$HOME_NET: expected a variable name of letters, digits and '_' (without '$'))"}},
+    {"VarsNameWithDash", "vars:\n  port-groups:\n    FIX-PORTS: 9876\n",
+     {R"(tradesentry.yaml:3:5: vars.port-groups.FIX-PORTS: expected a variable name of letters, digits and '_' (without '$'))"}},
+    {"VarsDuplicateName", "vars:\n  port-groups:\n    P: 1\n    P: 2\n",
+     {R"(tradesentry.yaml:4:5: vars.port-groups.P: duplicate key)"}},
+    {"VarsValueMissing", "vars:\n  address-groups:\n    HOME_NET:\n",
+     {R"(tradesentry.yaml:3:5: vars.address-groups.HOME_NET: expected a value like "[10.0.0.0/8,!10.1.0.0/16]", got nothing)"}},
+    {"VarsValueList", "vars:\n  port-groups:\n    P: [80, 443]\n",
+     {R"(tradesentry.yaml:3:8: vars.port-groups.P: expected a value like "[80,8080:8090]", got a list)"}},
+    {"ClassificationFileNotString", "classification-file: [a, b]\n",
+     {R"(tradesentry.yaml:1:22: classification-file: expected a string, got a list)"}},
+    {"IpsModeNotBool", "detect:\n  ips-mode: sometimes\n",
+     {R"(tradesentry.yaml:2:13: detect.ips-mode: expected true or false, got "sometimes")"}},
+    {"DetectUnknownKey", "detect:\n  ips: true\n",
+     {R"(tradesentry.yaml:2:3: detect.ips: unknown key (expected one of: ips-mode, stream-state-memcap))"}},
     {"UnknownKeyWithSuggestion", "capture:\n  snaplenn: 100\n",
      {R"(tradesentry.yaml:2:3: capture.snaplenn: unknown key, did you mean "snaplen"?)"}},
     {"UnknownTopKeyWithSuggestion", "worker: 2\n",

@@ -151,8 +151,8 @@ TEST_F(EveWriterTest, UdpIpv6FlowWithTwoVlansHasNoTcpObject) {
   const std::string line = one_event([&](EveWriter& w) { w.write_flow(f); });
   EXPECT_EQ(line,
             R"({"timestamp":"2026-11-24T09:30:02.000000+0800","flow_id":7,)"
-            R"("event_type":"flow","vlan":[10,20],"src_ip":"2001:db8::1","src_port":5353,)"
-            R"("dest_ip":"ff02::fb","dest_port":5353,"proto":"UDP","flow":{)"
+            R"("event_type":"flow","vlan":[10,20],"src_ip":"2001:0db8:0000:0000:0000:0000:0000:0001","src_port":5353,)"
+            R"("dest_ip":"ff02:0000:0000:0000:0000:0000:0000:00fb","dest_port":5353,"proto":"UDP","flow":{)"
             R"("pkts_toserver":1,"pkts_toclient":0,"bytes_toserver":120,"bytes_toclient":0,)"
             R"("start":"2026-11-24T09:30:00.000000+0800","end":"2026-11-24T09:30:02.000000+0800",)"
             R"("age":2,"state":"new","reason":"shutdown","alerted":true}})"

@@ -1,5 +1,7 @@
 #include "tests/integration/test_support.h"
 
+#include <arpa/inet.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -45,7 +47,9 @@ std::string make_temp_dir() {
 
 std::string endpoint(const IpAddr& a, Port p) {
   char buf[64];
-  format_ip(a, buf, sizeof buf);
+  // tshark prints IPv6 compressed; EVE's format_ip writes it in full.
+  if (a.family == 6) inet_ntop(AF_INET6, a.b.data(), buf, sizeof buf);
+  else format_ip(a, buf, sizeof buf);
   if (a.family == 6) return "[" + std::string(buf) + "]:" + std::to_string(p);
   return std::string(buf) + ":" + std::to_string(p);
 }

@@ -307,6 +307,15 @@ std::vector<TunnelCase> tunnel_cases() {
                4, L4::kTcp, 1111, 2222, 1, 77});
   c.push_back({"pppoe_ipv4", eth(0x8864, pppoe(0x0021, inner4)), 1, 4, L4::kTcp, 1111, 2222, 0,
                0});
+  // NSH MD type 1 (6 words: base, service path, 4 context words), then IPv4; and MD type 2
+  // with no context (2 words), then Ethernet.
+  const Bytes nsh1{0x00, 0x06, 0x01, 0x01, 0, 0, 1, 0xff, 0, 0, 0, 0, 0, 0, 0, 0,
+                   0, 0, 0, 0, 0, 0, 0, 0};
+  const Bytes nsh2{0x00, 0x02, 0x02, 0x03, 0, 0, 2, 0xfe};
+  c.push_back({"nsh_md1_ipv4", eth(0x894f, cat({nsh1, inner4})), 1, 4, L4::kTcp, 1111, 2222, 0,
+               0});
+  c.push_back({"nsh_md2_eth", eth(0x894f, cat({nsh2, inner_eth})), 1, 4, L4::kTcp, 1111, 2222, 1,
+               77});
   c.push_back({"pppoe_ipv6", eth(0x8864, pppoe(0x0057, inner6), {3}), 1, 6, L4::kUdp, 3333, 4444,
                1, 3});
   Bytes pptp{0x30, 0x01, 0x88, 0x0b, 0x00, 0x00, 0x00, 0x01, 0, 0, 0, 5};  // key+seq, v1
@@ -388,10 +397,16 @@ TEST_F(DecodeTest, NonIpAndUnsupported) {
   EXPECT_EQ(run(pad_to(eth(0x88cc, pattern(20)), 60)), DecodeResult::kNotIp);     // LLDP
   EXPECT_EQ(run(eth(0x8864, pppoe(0xc021, pattern(10)))), DecodeResult::kNotIp);  // LCP
   EXPECT_EQ(run(eth(0x8847, mpls({5}, Bytes{0x9f, 1, 2, 3}))), DecodeResult::kInvalid);
+  EXPECT_EQ(run(eth(0x894f, Bytes{0x00, 0x02, 0x02, 0x09, 0, 0, 1, 0xff, 1, 2})),
+            DecodeResult::kNotIp);  // NSH carrying an unknown protocol
+  EXPECT_EQ(run(eth(0x894f, Bytes{0x00, 0x06, 0x01, 0x01, 0, 0, 1, 0xff})),
+            DecodeResult::kInvalid);  // MD type 1 says 24 bytes, 8 captured
   EXPECT_EQ(events(), (Events{{"unknown_ethertype", 1},
                               {"ppp_unsupported_proto", 1},
-                              {"mpls_bad_payload", 1}}));
-  EXPECT_EQ(st().invalid.get(), 1u);
+                              {"mpls_bad_payload", 1},
+                              {"nsh_unknown_payload", 1},
+                              {"nsh_truncated", 1}}));
+  EXPECT_EQ(st().invalid.get(), 2u);
 }
 
 // ---- Malformed input ------------------------------------------------------------------
