@@ -1,12 +1,15 @@
 // tsgen: deterministic trading-network traffic generator writing classic pcap.
 //   tsgen --seed N --out FILE.pcap [--packets N | --bytes N] [--profile mix|zoo]
 //         [--start-ts EPOCH_SECONDS] [--ipv6-share 0.1]
+//   tsgen --seed N --profile attacks --out-dir DIR [--start-ts EPOCH_SECONDS]
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
 
+#include "bench/gen/attacks.h"
 #include "bench/gen/mix.h"
 #include "bench/gen/pcap_writer.h"
 #include "bench/gen/zoo.h"
@@ -16,7 +19,8 @@ namespace {
 void usage() {
   std::fprintf(stderr,
                "usage: tsgen --seed N --out FILE.pcap [--packets N | --bytes N]\n"
-               "             [--profile mix|zoo] [--start-ts EPOCH_SECONDS] [--ipv6-share F]\n");
+               "             [--profile mix|zoo] [--start-ts EPOCH_SECONDS] [--ipv6-share F]\n"
+               "       tsgen --seed N --profile attacks --out-dir DIR [--start-ts EPOCH_SECONDS]\n");
 }
 
 bool parse_u64(const char* s, uint64_t& v) {
@@ -33,7 +37,7 @@ bool parse_u64(const char* s, uint64_t& v) {
 int main(int argc, char** argv) {
   tsgen::GenOptions opt;
   opt.start_us = 1725240600ull * 1000000;  // 2024-09-02 01:30:00 UTC, 09:30 in Shanghai
-  std::string out, profile = "mix";
+  std::string out, out_dir, profile = "mix";
   bool have_seed = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -54,13 +58,15 @@ int main(int argc, char** argv) {
       have_seed = ok;
     } else if (a == "--out") {
       out = v;
+    } else if (a == "--out-dir") {
+      out_dir = v;
     } else if (a == "--packets") {
       ok = parse_u64(v, opt.max_packets) && opt.max_packets > 0;
     } else if (a == "--bytes") {
       ok = parse_u64(v, opt.max_bytes) && opt.max_bytes > 0;
     } else if (a == "--profile") {
       profile = v;
-      ok = profile == "mix" || profile == "zoo";
+      ok = profile == "mix" || profile == "zoo" || profile == "attacks";
     } else if (a == "--start-ts") {
       ok = parse_u64(v, n) && n < 4000000000ull;
       opt.start_us = n * 1000000;
@@ -78,7 +84,28 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (!have_seed || out.empty()) {
+  if (profile == "attacks") {
+    // One capture per shipped rule and outcome, so a directory rather than a file.
+    if (!have_seed || out_dir.empty() || !out.empty() || opt.max_packets || opt.max_bytes) {
+      std::fprintf(stderr, "tsgen: --profile attacks takes --seed and --out-dir, not --out, "
+                           "--packets or --bytes\n");
+      return 2;
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(out_dir, ec);
+    if (ec) {
+      std::fprintf(stderr, "tsgen: cannot create %s: %s\n", out_dir.c_str(), ec.message().c_str());
+      return 1;
+    }
+    uint64_t packets = 0, bytes = 0;
+    int files = 0;
+    if (!tsgen::run_attacks(opt, out_dir, &packets, &bytes, &files)) return 1;
+    std::fprintf(stderr, "tsgen: wrote %d captures, %llu packets, %llu bytes (sum of frame lengths) to %s\n",
+                 files, static_cast<unsigned long long>(packets),
+                 static_cast<unsigned long long>(bytes), out_dir.c_str());
+    return 0;
+  }
+  if (!have_seed || out.empty() || !out_dir.empty()) {
     usage();
     return 2;
   }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# tsgen: determinism, exact packet count, and protocol correctness as judged by tshark.
+# tsgen: determinism, exact packet count, and protocol correctness as judged by tshark
+# (mix, zoo and the per-rule attacks captures).
 # Env: TS_BUILD (build dir), TS_SOURCE_DIR. Exit 0 pass, 1 fail, 77 skip (no tshark).
 set -u
 BUILD=${TS_BUILD:-build}
@@ -76,6 +77,18 @@ for f in 'ip.opt.type' 'ipv6.hopopts' 'ipv6.dstopts' 'ip.flags.mf == 1' 'ipv6.fr
 done
 "$GEN" --seed 1 --profile zoo --out "$TMP/z2.pcap" 2>/dev/null
 check "zoo is deterministic" cmp -s "$TMP/z.pcap" "$TMP/z2.pcap"
+
+"$GEN" --seed 1 --profile attacks --out-dir "$TMP/att" 2>/dev/null
+"$GEN" --seed 1 --profile attacks --out-dir "$TMP/att2" 2>/dev/null
+check "attacks is deterministic" diff -r "$TMP/att" "$TMP/att2"
+na=$(ls "$TMP/att" | grep -c '\.pcap$')
+check "attacks: a positive and a near-miss capture per case ($na files)" \
+  bash -c "[ $na -gt 0 ] && [ $(ls "$TMP/att" | grep -c '\.pos\.pcap$') = $(ls "$TMP/att" | grep -c '\.neg\.pcap$') ]"
+a=0
+for f in "$TMP"/att/*.pcap; do
+  a=$((a + $(TS -r "$f" "${CK[@]}" -Y "$BAD || tcp.analysis.flags || _ws.expert.severity >= warning" | wc -l)))
+done
+check "attacks: no malformed, bad checksum, TCP analysis flags or warnings ($a)" test "$a" = 0
 
 if [ "$fail" = 0 ]; then echo "PASS"; else echo "FAILED"; fi
 exit "$fail"

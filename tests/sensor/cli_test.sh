@@ -27,7 +27,9 @@ case "$err" in *"bad.yaml:2:"*"flow.memcap"*) echo "ok   bad config names file:l
 "$BIN" -i ts-no-such-if0 -l "$work/l0" >/dev/null 2>&1; check "missing interface exits 1" $? 1
 # -T: configuration check, last line fixed by INTERFACE.md.
 out=$("$BIN" -T); check "-T exits 0" $? 0
-check "-T last line" "$(printf '%s\n' "$out" | tail -n 1)" "rules: 0 loaded, 0 skipped, 0 errors"
+# Without -c or -S the built-in default loads the shipped rules (signatures/rules/*.rules).
+shipped=$(cat "$TS_SOURCE_DIR"/signatures/rules/*.rules | grep -cE '^(alert|drop|pass|reject) ')
+check "-T last line" "$(printf '%s\n' "$out" | tail -n 1)" "rules: $shipped loaded, 0 skipped, 0 errors"
 "$BIN" -c "$TS_SOURCE_DIR/config/tradesentry.yaml" -T >/dev/null; check "shipped example config is valid" $? 0
 # Offline: not a terminal, so nothing on stdout or stderr.
 out=$("$BIN" -r "$work/a.pcap" -l "$work/l1" 2>&1); check "offline run exits 0" $? 0
