@@ -276,7 +276,7 @@ const BadCase kBadCases[] = {
     {"IpsModeNotBool", "detect:\n  ips-mode: sometimes\n",
      {R"(tradesentry.yaml:2:13: detect.ips-mode: expected true or false, got "sometimes")"}},
     {"DetectUnknownKey", "detect:\n  ips: true\n",
-     {R"(tradesentry.yaml:2:3: detect.ips: unknown key (expected one of: ips-mode, stream-state-memcap))"}},
+     {R"(tradesentry.yaml:2:3: detect.ips: unknown key (expected one of: ips-mode, stream-state-memcap, stream-window, stream-window-memcap))"}},
     {"UnknownKeyWithSuggestion", "capture:\n  snaplenn: 100\n",
      {R"(tradesentry.yaml:2:3: capture.snaplenn: unknown key, did you mean "snaplen"?)"}},
     {"UnknownTopKeyWithSuggestion", "worker: 2\n",
