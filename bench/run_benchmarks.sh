@@ -12,6 +12,19 @@ mkdir -p $B/bench
 cat "$mix" > /dev/null   # page cache
 echo "== whole-pipeline replay of $mix ($(stat -c %s "$mix") bytes)"
 for w in 1 2; do $B/pipeline_replay --workers $w --repeat 3 "$mix" | tail -n 4; done
+echo "== whole-pipeline replay with the shipped rules, and the Hyperscan limit on the same payload"
+$B/pipeline_replay --workers 1 --repeat 3 --rules shipped "$mix" | grep -v "run="
+et=../shared/rules/et-open
+if [ -d "$et" ]; then
+  echo "== the same with the ET open rules ($et)"
+  et_args=()
+  for f in "$et"/*.rules; do et_args+=(--rules "$f"); done
+  for w in 1 2; do
+    $B/pipeline_replay --workers $w --repeat 3 "${et_args[@]}" "$mix" | grep -v "run="
+  done
+else
+  echo "== ET open rules: skipped ($et not found)"
+fi
 for b in $B/*_bench; do
   [ -x "$b" ] || continue
   echo "== $(basename "$b")"

@@ -69,7 +69,7 @@ struct SensorConfig {
   RuleVarsConfig vars;
   std::string classification_file;  // empty: the shipped classification.config (compiled in)
   std::string threshold_file;       // empty: none
-  std::string rule_cache_dir;       // compiled-rule cache; empty: no cache
+  std::string rule_cache_dir = "/var/cache/tradesentry";  // compiled-rule cache; empty: none
   DetectConfig detect;
 };
 

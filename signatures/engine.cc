@@ -1536,6 +1536,52 @@ std::size_t Detector::bytes_per_flow(const CompiledRules* rules) noexcept {
   return n;
 }
 
+CompiledRules::ScanLimit CompiledRules::measure_scan_limit(
+    std::span<const PacketView> packets) const {
+  const Impl& m = *impl_;
+  ScanLimit out;
+  hs_scratch_t* scratch = nullptr;
+  if (!m.scratch || hs_clone_scratch(m.scratch.get(), &scratch) != HS_SUCCESS) return out;
+  std::vector<hs_stream_t*> streams(m.dbs.size(), nullptr);
+  for (std::size_t i = 0; i < m.dbs.size(); ++i)
+    if (m.dbs[i].stream && m.dbs[i].db && hs_open_stream(m.dbs[i].db.get(), 0, &streams[i]) != HS_SUCCESS)
+      streams[i] = nullptr;
+  auto count = [](unsigned, unsigned long long, unsigned long long, unsigned, void* ctx) -> int {
+    ++*static_cast<uint64_t*>(ctx);
+    return 0;
+  };
+  const auto t0 = std::chrono::steady_clock::now();
+  for (const PacketView& p : packets) {
+    const int pc = proto_class(p);
+    if (pc < 0 || p.payload_len == 0) continue;
+    ++out.packets;
+    out.bytes += p.payload_len;
+    const uint8_t d = p.has_ports() && p.dport > p.sport ? 1 : 0;
+    uint16_t gs[3];
+    m.groups_for(pc, p.sport, p.dport, gs);
+    for (uint16_t gi : gs) {
+      if (gi == kNoGroup) continue;
+      const Group& g = m.groups[gi];
+      const char* data = reinterpret_cast<const char*>(p.payload);
+      if (g.pkt_db[d] >= 0 && m.dbs[static_cast<std::size_t>(g.pkt_db[d])].db) {
+        ++out.scans;
+        hs_scan(m.dbs[static_cast<std::size_t>(g.pkt_db[d])].db.get(), data, p.payload_len, 0,
+                scratch, count, &out.matches);
+      }
+      if (pc == kPcTcp && g.stream_db[d] >= 0 && streams[static_cast<std::size_t>(g.stream_db[d])]) {
+        ++out.scans;
+        hs_scan_stream(streams[static_cast<std::size_t>(g.stream_db[d])], data, p.payload_len, 0,
+                       scratch, count, &out.matches);
+      }
+    }
+  }
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  for (hs_stream_t* s : streams)
+    if (s) hs_close_stream(s, scratch, nullptr, nullptr);
+  hs_free_scratch(scratch);
+  return out;
+}
+
 bool Detector::flow_blocked(const Flow& flow) const noexcept {
   if (flow.slot >= impl_->slots.size()) return false;
   const SlotState& st = impl_->slots[flow.slot];

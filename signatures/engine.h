@@ -53,6 +53,16 @@ class CompiledRules {
                                                       CompileStats* stats = nullptr);
   ~CompiledRules();
 
+  // Benchmarks: the raw Hyperscan limit on these packets' payloads with this set's databases.
+  // Each payload is scanned by the databases of its protocol/port groups in its direction
+  // (to_server when dport < sport): block databases with hs_scan, stream databases with
+  // hs_scan_stream on one open stream per database. No verification, flows or alerts.
+  struct ScanLimit {
+    uint64_t packets = 0, bytes = 0, matches = 0, scans = 0;
+    double seconds = 0;
+  };
+  ScanLimit measure_scan_limit(std::span<const PacketView> packets) const;
+
   const RuleSet& ruleset() const noexcept;
   const Rule& rule(uint32_t index) const noexcept;
   std::size_t size() const noexcept;

@@ -67,6 +67,9 @@ ThresholdEngine::ThresholdEngine(std::size_t max_entries)
   std::size_t cap = 16;
   while (cap < max_entries_ * 2) cap <<= 1;
   index_.assign(cap, 0);
+  // All the room the cap allows, up front: tracking a new source never allocates (untouched
+  // pages of the reservation cost nothing until used).
+  entries_.reserve(max_entries_);
 }
 
 ThresholdEngine::~ThresholdEngine() = default;

@@ -64,7 +64,7 @@ class ThresholdEngine {
   void touch(Entry* e) noexcept;
   bool expired(const Entry& e, Nanos now) const noexcept;
 
-  std::vector<Entry> entries_;  // grows to max_entries_, never shrinks
+  std::vector<Entry> entries_;  // reserved for max_entries_ at construction, never shrinks
   std::vector<uint32_t> index_;  // open addressing (linear probing): entry number + 1, 0 empty
   std::size_t used_ = 0;
   uint32_t lru_head_ = 0, lru_tail_ = 0;  // most and least recently used (entry number + 1)

@@ -73,7 +73,8 @@ void RecordingConsumer::on_stream_gap(Flow& f, Dir, uint32_t, Nanos) noexcept {
 }
 
 RunResult run_pipeline(const std::vector<std::string>& files, int workers,
-                       bool record_streams, const std::string& log_dir) {
+                       bool record_streams, const std::string& log_dir,
+                       std::shared_ptr<const sig::CompiledRules> rules) {
   config::LoadResult lr = config::load_default();
   config::SensorConfig cfg = lr.config;
   cfg.outputs.metrics_file = false;
@@ -81,6 +82,7 @@ RunResult run_pipeline(const std::vector<std::string>& files, int workers,
   opts.files = files;
   opts.workers = workers;
   opts.log_dir = log_dir.empty() ? make_temp_dir() : log_dir;
+  opts.rules = std::move(rules);
   Pipeline p(cfg, opts);
   std::vector<RecordingConsumer*> recs;
   if (record_streams) {

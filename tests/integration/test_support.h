@@ -42,8 +42,10 @@ struct RunResult {
   std::map<std::string, StreamRecord> streams;  // merged over workers
 };
 // Replays `files` through a Pipeline with `workers` workers and the default config.
+// With `rules`, the signature engine runs too.
 RunResult run_pipeline(const std::vector<std::string>& files, int workers,
-                       bool record_streams, const std::string& log_dir = "");
+                       bool record_streams, const std::string& log_dir = "",
+                       std::shared_ptr<const sig::CompiledRules> rules = nullptr);
 
 // tshark's view of a capture: frame, byte and per-protocol frame counts.
 struct TsharkCounts {
