@@ -24,16 +24,24 @@ uint64_t allocations_for(const std::string& pcap, const std::string& log_dir,
   return after - before;
 }
 
+// The same traffic mix twice: small.pcap (20,000 packets) and large.pcap (200,000).
+bool make_captures(const std::string& dir) {
+  const std::string gen = std::string(TS_BINARY_DIR) + "/tsgen";
+  for (const auto& [n, name] : {std::pair{"20000", "small"}, std::pair{"200000", "large"}}) {
+    int st = 0;
+    run_command(gen + " --seed 5 --packets " + n + " --out " + dir + "/" + name +
+                    ".pcap 2>/dev/null",
+                &st);
+    if (st != 0) return false;
+  }
+  return true;
+}
+
 // The same with the signature engine: the shipped rules, and the ET open set when ../shared
 // is present (payload, stream and IP-only rules on every packet).
 TEST(HotPath, AllocationsDoNotGrowWithPacketsUnderRules) {
   const std::string dir = make_temp_dir();
-  const std::string gen = std::string(TS_BINARY_DIR) + "/tsgen";
-  int st = 0;
-  run_command(gen + " --seed 5 --packets 20000 --out " + dir + "/small.pcap 2>/dev/null", &st);
-  ASSERT_EQ(st, 0);
-  run_command(gen + " --seed 5 --packets 200000 --out " + dir + "/large.pcap 2>/dev/null", &st);
-  ASSERT_EQ(st, 0);
+  ASSERT_TRUE(make_captures(dir));
   config::SensorConfig cfg = config::load_default().config;
   cfg.rule_cache_dir.clear();
   std::vector<std::vector<std::string>> sets = {{}};  // {} = the shipped rules
@@ -59,12 +67,7 @@ TEST(HotPath, AllocationsDoNotGrowWithPacketsUnderRules) {
 
 TEST(HotPath, AllocationsDoNotGrowWithPackets) {
   const std::string dir = make_temp_dir();
-  const std::string gen = std::string(TS_BINARY_DIR) + "/tsgen";
-  int st = 0;
-  run_command(gen + " --seed 5 --packets 20000 --out " + dir + "/small.pcap 2>/dev/null", &st);
-  ASSERT_EQ(st, 0);
-  run_command(gen + " --seed 5 --packets 200000 --out " + dir + "/large.pcap 2>/dev/null", &st);
-  ASSERT_EQ(st, 0);
+  ASSERT_TRUE(make_captures(dir));
   allocations_for(dir + "/small.pcap", dir);  // warm up lazy library state (locale, tz, pcap)
   const uint64_t small = allocations_for(dir + "/small.pcap", dir);
   const uint64_t large = allocations_for(dir + "/large.pcap", dir);

@@ -31,6 +31,19 @@ out=$("$BIN" -T); check "-T exits 0" $? 0
 shipped=$(cat "$TS_SOURCE_DIR"/signatures/rules/*.rules | grep -cE '^(alert|drop|pass|reject) ')
 check "-T last line" "$(printf '%s\n' "$out" | tail -n 1)" "rules: $shipped loaded, 0 skipped, 0 errors"
 "$BIN" -c "$TS_SOURCE_DIR/config/tradesentry.yaml" -T >/dev/null; check "shipped example config is valid" $? 0
+# Rules: an error exits 2 naming file:line:col; an unsupported keyword skips the rule with a
+# warning naming file, line, sid and keyword; -T's last line counts both.
+cat > "$work/r.rules" <<'R'
+alert tcp any any -> any 80 (msg:"good"; content:"GET"; sid:1; rev:1;)
+alert http any any -> any any (msg:"app layer"; http.uri; content:"/x"; sid:2; rev:1;)
+alert tcp any any -> any 80 (msg:"bad"; content:"x"; sid:3 rev:1;)
+R
+out=$("$BIN" -T -S "$work/r.rules" 2>"$work/r.err"); rc=$?
+check "rule error: -T exits 2" $rc 2
+check "rule error: -T last line" "$(printf '%s\n' "$out" | tail -n 1)" "rules: 1 loaded, 1 skipped, 1 errors"
+check "rule error names file:line:col" "$(grep -c "^error: $work/r.rules:3:58: expected an integer .* for 'sid'" "$work/r.err")" 1
+check "skip names file:line, sid and keyword" "$(grep -c "^warning: $work/r.rules:2:[0-9]*: skipped sid 2: unsupported protocol 'http'" "$work/r.err")" 1
+"$BIN" -S "$work/r.rules" -r "$work/a.pcap" -l "$work/lr" 2>/dev/null; check "rule error: a run exits 2" $? 2
 # Offline: not a terminal, so nothing on stdout or stderr.
 out=$("$BIN" -r "$work/a.pcap" -l "$work/l1" 2>&1); check "offline run exits 0" $? 0
 check "offline run is silent off a terminal" "$out" ""

@@ -6,31 +6,13 @@
 # running and says why.
 set -euo pipefail
 BIN=${TS_BIN:?}
-if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root for ip netns"; exit 77; fi
-for p in ip tcpreplay curl python3; do
+. "$(dirname "$0")/../script_lib.sh"
+for p in tcpreplay curl python3; do
   command -v $p >/dev/null || { echo "SKIP: $p not installed (make deps installs it)"; exit 77; }
 done
-
-tag=$$
-NS=tsr$tag A=tra$tag B=trb$tag
-. "$(dirname "$0")/../script_lib.sh"
 work=$(mktemp -d /tmp/tradesentry-reload-XXXXXX)
 pid=
-cleanup() {
-  [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
-  ip link del "$A" 2>/dev/null || true
-  ip netns del "$NS" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-ip netns add "$NS"
-ip link add "$A" type veth peer name "$B"
-ip link set "$B" netns "$NS"
-sysctl -qw "net.ipv6.conf.$A.disable_ipv6=1"
-ip netns exec "$NS" sysctl -qw "net.ipv6.conf.$B.disable_ipv6=1"
-ip link set "$A" up
-ip netns exec "$NS" ip link set "$B" up
+veth_netns tsr
 
 # 2000 UDP packets to port 5000, alternating payloads ALPHA-n and BRAVO-n.
 python3 - "$work/mix.pcap" <<'PY'
@@ -59,15 +41,12 @@ cat > "$work/b.rules" <<'R'
 alert udp any any -> any 5000 (msg:"reload test B"; content:"BRAVO-"; sid:9900002; rev:1;)
 R
 cp "$work/a.rules" "$work/active.rules"
-port=$((20000 + tag % 20000))
+port=$((20000 + $$ % 20000))
 
 ip netns exec "$NS" "$BIN" -i "$B" -l "$work/logs" --workers 2 -S "$work/active.rules" \
   --metrics-listen "127.0.0.1:$port" 2>"$work/stderr" &
 pid=$!
-for _ in $(seq 100); do
-  ip netns exec "$NS" curl -sf "http://127.0.0.1:$port/metrics" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+wait_metrics "$port"
 count() {  # alerts of one sid logged so far
   grep -c "\"signature_id\":$1," "$work/logs/eve.json" 2>/dev/null || true
 }
