@@ -4,6 +4,7 @@
 
 #include "signatures/classification_config.h"
 #include "signatures/source_lines.h"
+#include "signatures/text_util.h"
 
 namespace ts::sig {
 
@@ -11,14 +12,8 @@ namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
 
-// Trims blanks; `off` moves with the left edge.
 std::string_view trim(std::string_view s, std::size_t& off) {
-  while (!s.empty() && is_space(s.front())) {
-    s.remove_prefix(1);
-    ++off;
-  }
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
+  return trim_blanks(s, off, is_space);
 }
 
 }  // namespace
@@ -31,13 +26,7 @@ void ClassificationTable::parse(std::string_view text, const std::string& file,
   for_each_logical_line(text, [&](const LogicalLine& ll) {
     const std::string_view s = ll.text;
     auto diag = [&](std::vector<Diagnostic>& to, std::size_t off, std::string msg) {
-      const auto [line, col] = ll.locate(off);
-      Diagnostic d;
-      d.file = file;
-      d.line = line;
-      d.column = col;
-      d.message = std::move(msg);
-      to.push_back(std::move(d));
+      to.push_back(ll.diagnostic(file, off, std::move(msg)));
     };
     constexpr std::string_view kPrefix = "config classification:";
     if (s.substr(0, kPrefix.size()) != kPrefix) {

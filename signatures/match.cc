@@ -240,30 +240,45 @@ uint64_t apply_bitmask(uint64_t v, uint64_t mask) noexcept {
   return v;
 }
 
-bool byte_test(const ByteTestOpt& o, MatchScratch::Impl& s) noexcept {
+// byte_test and byte_extract read their field alike: o.nbytes at `off` (from the cursor when
+// relative), as a string in o.base or a binary integer, then masked. Returns the bytes read,
+// with where (`pos`) and the value (`v`); 0 when the field is outside the buffer or no number.
+// (byte_jump reads differently: a variable byte count, and 0 bytes is a valid read.)
+template <class Opt>
+int read_field(const Opt& o, int64_t off, const MatchScratch::Impl& s, int64_t& pos,
+               uint64_t& v) noexcept {
   const int64_t len = s.len;
-  if (len == 0) return false;
-  const int64_t off = value_of(o.offset, s);
-  const uint64_t value = uvalue_of(o.value, s);
-  int64_t pos, rem;
+  if (len == 0) return 0;
+  int64_t rem;
   if (o.relative) {
     pos = int64_t{s.cursor} + off;
     rem = len - pos;
-    if (rem <= 0) return false;
+    if (rem <= 0) return 0;
   } else {
     pos = off;
     rem = len - off;
   }
   const int nbytes = o.nbytes;
-  if (pos < 0 || nbytes > rem) return false;
-  uint64_t v = 0;
+  if (pos < 0 || nbytes > rem) return 0;
+  int ext = 0;
   if (o.string) {
-    if (extract_string(s.buf + pos, nbytes, o.base, &v) <= 0) return false;
+    ext = extract_string(s.buf + pos, nbytes, o.base, &v);
+    if (ext <= 0) return 0;
   } else {
-    if (nbytes < 1 || nbytes > 8) return false;
+    if (nbytes < 1 || nbytes > 8) return 0;
     v = extract_binary(s.buf + pos, nbytes, o.little_endian);
+    ext = nbytes;
   }
   v = apply_bitmask(v, o.bitmask);
+  return ext;
+}
+
+bool byte_test(const ByteTestOpt& o, MatchScratch::Impl& s) noexcept {
+  const int64_t off = value_of(o.offset, s);
+  const uint64_t value = uvalue_of(o.value, s);
+  int64_t pos = 0;
+  uint64_t v = 0;
+  if (read_field(o, off, s, pos, v) == 0) return false;
   bool m = false;
   bool neg = o.op_negated;
   switch (o.op) {
@@ -331,31 +346,11 @@ bool byte_jump(const ByteJumpOpt& o, MatchScratch::Impl& s) noexcept {
 }
 
 bool byte_extract(const ByteExtractOpt& o, MatchScratch::Impl& s) noexcept {
-  const int64_t len = s.len;
-  if (len == 0) return false;
   const int64_t off = std::clamp(o.offset, -kValueCap, kValueCap);
-  int64_t pos, rem;
-  if (o.relative) {
-    pos = int64_t{s.cursor} + off;
-    rem = len - pos;
-    if (rem <= 0) return false;
-  } else {
-    pos = off;
-    rem = len - off;
-  }
-  const int nbytes = o.nbytes;
-  if (pos < 0 || nbytes > rem) return false;
+  int64_t pos = 0;
   uint64_t v = 0;
-  int ext = 0;
-  if (o.string) {
-    ext = extract_string(s.buf + pos, nbytes, o.base, &v);
-    if (ext <= 0) return false;
-  } else {
-    if (nbytes < 1 || nbytes > 8) return false;
-    v = extract_binary(s.buf + pos, nbytes, o.little_endian);
-    ext = nbytes;
-  }
-  v = apply_bitmask(v, o.bitmask);
+  const int ext = read_field(o, off, s, pos, v);
+  if (ext == 0) return false;
   v *= static_cast<uint64_t>(o.multiplier);
   if (o.align > 0 && v % static_cast<uint64_t>(o.align) != 0) {
     v += static_cast<uint64_t>(o.align) - v % static_cast<uint64_t>(o.align);

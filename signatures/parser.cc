@@ -21,6 +21,7 @@
 #include "sensor/packet.h"
 #include "signatures/classification.h"
 #include "signatures/source_lines.h"
+#include "signatures/text_util.h"
 #include "signatures/threshold_config.h"
 
 namespace ts::sig {
@@ -40,12 +41,7 @@ struct RuleSkip {
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 std::string_view trim(std::string_view s, std::size_t& off) {
-  while (!s.empty() && is_space(s.front())) {
-    s.remove_prefix(1);
-    ++off;
-  }
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
+  return trim_blanks(s, off, is_space);
 }
 
 // Splits at commas; each part trimmed, with its offset.
@@ -275,6 +271,15 @@ class RuleParser {
   int8_t var_index(std::string_view name) const;
   ContentOpt& last_content(const Option& o);
   void set_once(std::optional<NumCmp>& field, const Option& o, NumCmp v);
+  // What byte_option has seen across one keyword's options, for the checks after the loop.
+  struct ByteOptionsSeen {
+    bool base_set = false;
+    bool big = false;
+    std::size_t base_off = 0;
+  };
+  template <class ByteOpt>
+  bool byte_option(ByteOpt& b, const Part& part, std::string_view kw, bool bitmask_needs_break,
+                   ByteOptionsSeen& seen);
 
   // Keywords.
   void kw_msg(const Option& o);
@@ -639,14 +644,10 @@ void RuleParser::finish(std::size_t close_paren) {
   if (!have_sid_) fail(close_paren, "rule has no sid");
   RuleSet& set = loader_.set();
   if (skipped_) {
-    const auto [line, col] = ll_.locate(skipped_->offset);
-    Diagnostic d;
-    d.file = file_;
-    d.line = line;
-    d.column = col;
+    Diagnostic d = ll_.diagnostic(
+        file_, skipped_->offset, "skipped sid " + std::to_string(r_.sid) + ": " + skipped_->reason);
     d.sid = r_.sid;
     d.keyword = skipped_->keyword;
-    d.message = "skipped sid " + std::to_string(r_.sid) + ": " + skipped_->reason;
     set.skipped.push_back(std::move(d));
     return;
   }
@@ -1146,53 +1147,32 @@ void RuleParser::kw_pcre(const Option& o) {
   if (last == 0) fail(off, "pcre has no closing '/'");
   p.regex = std::string(v.substr(1, last - 1));
   p.flags = std::string(v.substr(last + 1));
+  // The flags that only set a PCRE2 compile option.
+  struct OptionFlag {
+    char flag;
+    uint32_t option;
+  };
+  static constexpr OptionFlag kOptionFlags[] = {{'i', PCRE2_CASELESS},  {'s', PCRE2_DOTALL},
+                                                {'m', PCRE2_MULTILINE}, {'x', PCRE2_EXTENDED},
+                                                {'A', PCRE2_ANCHORED},  {'E', PCRE2_DOLLAR_ENDONLY},
+                                                {'G', PCRE2_UNGREEDY}};
+  // Suricata's HTTP-buffer flags: valid, but they name a buffer this engine does not inspect.
+  static constexpr std::string_view kHttpFlags = "UIPHDMCSYKVWQ";
   for (std::size_t i = 0; i < p.flags.size(); ++i) {
     const char f = p.flags[i];
-    switch (f) {
-      case 'i':
-        p.pcre2_options |= PCRE2_CASELESS;
-        break;
-      case 's':
-        p.pcre2_options |= PCRE2_DOTALL;
-        break;
-      case 'm':
-        p.pcre2_options |= PCRE2_MULTILINE;
-        break;
-      case 'x':
-        p.pcre2_options |= PCRE2_EXTENDED;
-        break;
-      case 'A':
-        p.pcre2_options |= PCRE2_ANCHORED;
-        break;
-      case 'E':
-        p.pcre2_options |= PCRE2_DOLLAR_ENDONLY;
-        break;
-      case 'G':
-        p.pcre2_options |= PCRE2_UNGREEDY;
-        break;
-      case 'R':
-        p.relative = true;
-        break;
-      case 'B':
-      case 'O':
-        break;  // raw bytes / match-limit override: no effect here
-      case 'U':
-      case 'I':
-      case 'P':
-      case 'H':
-      case 'D':
-      case 'M':
-      case 'C':
-      case 'S':
-      case 'Y':
-      case 'K':
-      case 'V':
-      case 'W':
-      case 'Q':
-        skip(off + last + 1 + i, std::string("pcre/") + f,
-             std::string("unsupported pcre flag '") + f + "' (HTTP buffer)");
-      default:
-        fail(off + last + 1 + i, std::string("unknown pcre flag '") + f + "'");
+    const auto* opt = std::find_if(std::begin(kOptionFlags), std::end(kOptionFlags),
+                                   [f](const OptionFlag& x) { return x.flag == f; });
+    if (opt != std::end(kOptionFlags)) {
+      p.pcre2_options |= opt->option;
+    } else if (f == 'R') {
+      p.relative = true;
+    } else if (f == 'B' || f == 'O') {
+      // raw bytes / match-limit override: no effect here
+    } else if (kHttpFlags.find(f) != std::string_view::npos) {
+      skip(off + last + 1 + i, std::string("pcre/") + f,
+           std::string("unsupported pcre flag '") + f + "' (HTTP buffer)");
+    } else {
+      fail(off + last + 1 + i, std::string("unknown pcre flag '") + f + "'");
     }
   }
   // Compile once here so a bad expression is reported with its rule, file, line and column.
@@ -1259,17 +1239,14 @@ void RuleParser::kw_flowbits(const Option& o) {
     r_.noalert = true;
     return;
   }
-  if (op == "set")
-    f.kind = FlowbitOp::Kind::kSet;
-  else if (op == "isset")
-    f.kind = FlowbitOp::Kind::kIsSet;
-  else if (op == "isnotset")
-    f.kind = FlowbitOp::Kind::kIsNotSet;
-  else if (op == "unset")
-    f.kind = FlowbitOp::Kind::kUnset;
-  else if (op == "toggle")
-    f.kind = FlowbitOp::Kind::kToggle;
-  else
+  using Kind = FlowbitOp::Kind;
+  if (!lookup_word<Kind>(op,
+                         {{"set", Kind::kSet},
+                          {"isset", Kind::kIsSet},
+                          {"isnotset", Kind::kIsNotSet},
+                          {"unset", Kind::kUnset},
+                          {"toggle", Kind::kToggle}},
+                         f.kind))
     skip(op_off, "flowbits/" + std::string(op),
          "unsupported flowbits operation '" + std::string(op) + "'");
   if (comma == std::string_view::npos)
@@ -1546,6 +1523,45 @@ void RuleParser::kw_isdataat(const Option& o) {
   r_.payload.emplace_back(d);
 }
 
+// The options byte_test and byte_jump read alike: relative, string, dec/hex/oct, big, little,
+// dce and bitmask. True if `part` is one of them (applied to `b`), false if the keyword must
+// look at it itself. byte_test takes "bitmask" glued to its value, byte_jump only with a blank
+// between (`bitmask_needs_break`), as before the two were merged.
+template <class ByteOpt>
+bool RuleParser::byte_option(ByteOpt& b, const Part& part, std::string_view kw,
+                             bool bitmask_needs_break, ByteOptionsSeen& seen) {
+  const std::string_view t = part.text;
+  const std::string l = lower(t);
+  if (t == "relative") {
+    b.relative = true;
+  } else if (l == "string") {
+    b.string = true;
+  } else if (l == "dec" || l == "hex" || l == "oct") {
+    b.base = l == "dec" ? 10 : l == "hex" ? 16 : 8;
+    seen.base_set = true;
+    seen.base_off = part.offset;
+  } else if (l == "big") {
+    b.little_endian = false;
+    seen.big = true;
+  } else if (l == "little") {
+    b.little_endian = true;
+  } else if (l == "dce") {
+    b.dce = true;
+  } else if (l.rfind("bitmask", 0) == 0 &&
+             (!bitmask_needs_break || l.size() == 7 || is_space(l[7]))) {
+    std::size_t moff = part.offset + 7;
+    const std::string_view m = trim(t.substr(7), moff);
+    uint64_t mask = 0;
+    if (!parse_c_integer(m, mask) || mask == 0 || mask > 0xffffffffu) {
+      fail(moff, "invalid " + std::string(kw) + " bitmask '" + std::string(m) + "'");
+    }
+    b.bitmask = mask;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 void RuleParser::kw_byte_test(const Option& o) {
   const auto parts = split(need_value(o), o.value_off);
   if (parts.size() < 4) {
@@ -1598,44 +1614,18 @@ void RuleParser::kw_byte_test(const Option& o) {
     b.value.value = static_cast<int64_t>(tv);
   }
   b.offset = int_or_var(parts[3].text, parts[3].offset, "byte_test offset", INT32_MIN, INT32_MAX);
-  bool base_set = false, big = false;
-  std::size_t base_off = 0;
+  ByteOptionsSeen seen;
   for (std::size_t i = 4; i < parts.size(); ++i) {
-    const std::string_view t = parts[i].text;
-    const std::string l = lower(t);
-    if (t == "relative")
-      b.relative = true;
-    else if (l == "string")
-      b.string = true;
-    else if (l == "dec" || l == "hex" || l == "oct") {
-      b.base = l == "dec" ? 10 : l == "hex" ? 16 : 8;
-      base_set = true;
-      base_off = parts[i].offset;
-    } else if (l == "big") {
-      b.little_endian = false;
-      big = true;
-    } else if (l == "little")
-      b.little_endian = true;
-    else if (l == "dce")
-      b.dce = true;
-    else if (l.rfind("bitmask", 0) == 0) {
-      std::size_t moff = parts[i].offset + 7;
-      const std::string_view m = trim(t.substr(7), moff);
-      uint64_t mask = 0;
-      if (!parse_c_integer(m, mask) || mask == 0 || mask > 0xffffffffu) {
-        fail(moff, "invalid byte_test bitmask '" + std::string(m) + "'");
-      }
-      b.bitmask = mask;
-    } else {
-      fail(parts[i].offset, "unknown byte_test option '" + std::string(t) + "'");
+    if (!byte_option(b, parts[i], "byte_test", false, seen)) {
+      fail(parts[i].offset, "unknown byte_test option '" + std::string(parts[i].text) + "'");
     }
   }
   if (b.string ? n > 23 : n > 8) {
     fail(parts[0].offset, b.string ? "byte_test can't read more than 23 bytes with 'string'"
                                    : "byte_test can't read more than 8 bytes without 'string'");
   }
-  if (base_set && !b.string) fail(base_off, "byte_test base needs 'string'");
-  if (b.dce && (b.string || big || b.little_endian)) {
+  if (seen.base_set && !b.string) fail(seen.base_off, "byte_test base needs 'string'");
+  if (b.dce && (b.string || seen.big || b.little_endian)) {
     fail(o.value_off, "byte_test 'dce' can't be combined with string, big or little");
   }
   b.nbytes = static_cast<uint8_t>(n);
@@ -1656,9 +1646,9 @@ void RuleParser::kw_byte_jump(const Option& o) {
     fail(nb.offset, "expected a byte count for 'byte_jump', got '" + std::string(nb.text) + "'");
   }
   b.offset = int_or_var(parts[1].text, parts[1].offset, "byte_jump offset", -65535, 65535);
-  bool base_set = false, big = false;
-  std::size_t base_off = 0;
+  ByteOptionsSeen seen;
   for (std::size_t i = 2; i < parts.size(); ++i) {
+    if (byte_option(b, parts[i], "byte_jump", true, seen)) continue;
     const std::string_view t = parts[i].text;
     const std::string l = lower(t);
     auto arg = [&](std::size_t len, int64_t lo, int64_t hi) {
@@ -1672,40 +1662,17 @@ void RuleParser::kw_byte_jump(const Option& o) {
       }
       return x;
     };
-    if (t == "relative")
-      b.relative = true;
-    else if (l == "string")
-      b.string = true;
-    else if (l == "dec" || l == "hex" || l == "oct") {
-      b.base = l == "dec" ? 10 : l == "hex" ? 16 : 8;
-      base_set = true;
-      base_off = parts[i].offset;
-    } else if (l == "big") {
-      b.little_endian = false;
-      big = true;
-    } else if (l == "little")
-      b.little_endian = true;
-    else if (l == "align")
+    if (l == "align")
       b.align = true;
     else if (l == "from_beginning")
       b.from_beginning = true;
     else if (l == "from_end")
       b.from_end = true;
-    else if (l == "dce")
-      b.dce = true;
     else if (l.rfind("multiplier", 0) == 0 && (l.size() == 10 || is_space(l[10])))
       b.multiplier = arg(10, 1, 65535);
     else if (l.rfind("post_offset", 0) == 0 && (l.size() == 11 || is_space(l[11])))
       b.post_offset = arg(11, -65535, 65535);
-    else if (l.rfind("bitmask", 0) == 0 && (l.size() == 7 || is_space(l[7]))) {
-      std::size_t moff = parts[i].offset + 7;
-      const std::string_view m = trim(t.substr(7), moff);
-      uint64_t mask = 0;
-      if (!parse_c_integer(m, mask) || mask == 0 || mask > 0xffffffffu) {
-        fail(moff, "invalid byte_jump bitmask '" + std::string(m) + "'");
-      }
-      b.bitmask = mask;
-    } else {
+    else {
       fail(parts[i].offset, "unknown byte_jump option '" + std::string(t) + "'");
     }
   }
@@ -1715,8 +1682,9 @@ void RuleParser::kw_byte_jump(const Option& o) {
     fail(nb.offset, b.string ? "byte_jump can't read more than 23 bytes with 'string'"
                              : "byte_jump can't read more than 8 bytes without 'string'");
   }
-  if (base_set && !b.string) fail(base_off, "byte_jump base needs 'string'");
-  if (b.dce && (b.string || big || b.little_endian || b.from_beginning || b.from_end || base_set)) {
+  if (seen.base_set && !b.string) fail(seen.base_off, "byte_jump base needs 'string'");
+  if (b.dce && (b.string || seen.big || b.little_endian || b.from_beginning || b.from_end ||
+                seen.base_set)) {
     fail(o.value_off,
          "byte_jump 'dce' can't be combined with string, big, little, from_beginning or from_end");
   }

@@ -18,6 +18,17 @@ std::pair<int, int> LogicalLine::locate(std::size_t offset) const noexcept {
   return {it->line, it->column + static_cast<int>(offset - it->offset)};
 }
 
+Diagnostic LogicalLine::diagnostic(const std::string& file, std::size_t offset,
+                                   std::string message) const {
+  const auto [line, col] = locate(offset);
+  Diagnostic d;
+  d.file = file;
+  d.line = line;
+  d.column = col;
+  d.message = std::move(message);
+  return d;
+}
+
 namespace {
 
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }

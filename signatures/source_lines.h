@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "signatures/rule.h"
+
 namespace ts::sig {
 
 struct LogicalLine {
@@ -28,6 +30,8 @@ struct LogicalLine {
   // (line, column) of the character at `offset` in `text`; offsets past the end point just
   // after the last character.
   std::pair<int, int> locate(std::size_t offset) const noexcept;
+  // A diagnostic in `file` pointing at the character at `offset` (as `locate`).
+  Diagnostic diagnostic(const std::string& file, std::size_t offset, std::string message) const;
 };
 
 // Calls `fn` once per logical line, in order. Leading whitespace of a first physical line is

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "signatures/source_lines.h"
+#include "signatures/text_util.h"
 
 namespace ts::sig {
 
@@ -25,34 +26,26 @@ bool fail(ExprError& err, std::size_t off, std::string msg) {
   return false;
 }
 
-bool parse_type(std::string_view v, ThresholdOpt::Type& t) {
-  if (v == "limit")
-    t = ThresholdOpt::Type::kLimit;
-  else if (v == "threshold")
-    t = ThresholdOpt::Type::kThreshold;
-  else if (v == "both")
-    t = ThresholdOpt::Type::kBoth;
-  else if (v == "backoff")
-    t = ThresholdOpt::Type::kBackoff;
-  else
-    return false;
-  return true;
+using Type = ThresholdOpt::Type;
+using Track = ThresholdOpt::Track;
+
+bool parse_type(std::string_view v, Type& t) {
+  return lookup_word<Type>(v,
+                           {{"limit", Type::kLimit},
+                            {"threshold", Type::kThreshold},
+                            {"both", Type::kBoth},
+                            {"backoff", Type::kBackoff}},
+                           t);
 }
 
-bool parse_track(std::string_view v, ThresholdOpt::Track& t) {
-  if (v == "by_src")
-    t = ThresholdOpt::Track::kBySrc;
-  else if (v == "by_dst")
-    t = ThresholdOpt::Track::kByDst;
-  else if (v == "by_rule")
-    t = ThresholdOpt::Track::kByRule;
-  else if (v == "by_both")
-    t = ThresholdOpt::Track::kByBoth;
-  else if (v == "by_flow")
-    t = ThresholdOpt::Track::kByFlow;
-  else
-    return false;
-  return true;
+bool parse_track(std::string_view v, Track& t) {
+  return lookup_word<Track>(v,
+                            {{"by_src", Track::kBySrc},
+                             {"by_dst", Track::kByDst},
+                             {"by_rule", Track::kByRule},
+                             {"by_both", Track::kByBoth},
+                             {"by_flow", Track::kByFlow}},
+                            t);
 }
 
 // Checks one parameter list against the names a kind accepts and collects the values.
@@ -221,13 +214,7 @@ void parse_threshold_config(std::string_view text, const std::string& file, VarT
   for_each_logical_line(text, [&](const LogicalLine& ll) {
     const std::string_view s = ll.text;
     auto report = [&](std::size_t off, std::string msg) {
-      const auto [line, col] = ll.locate(off);
-      Diagnostic d;
-      d.file = file;
-      d.line = line;
-      d.column = col;
-      d.message = std::move(msg);
-      errors.push_back(std::move(d));
+      errors.push_back(ll.diagnostic(file, off, std::move(msg)));
     };
     std::size_t k = 0;
     while (k < s.size() && !is_space(s[k])) ++k;
@@ -235,15 +222,13 @@ void parse_threshold_config(std::string_view text, const std::string& file, VarT
     ThresholdConfigEntry e;
     e.file = file;
     e.line = ll.first_line();
-    if (kind == "threshold")
-      e.kind = ThresholdConfigEntry::Kind::kThreshold;
-    else if (kind == "event_filter")
-      e.kind = ThresholdConfigEntry::Kind::kEventFilter;
-    else if (kind == "suppress")
-      e.kind = ThresholdConfigEntry::Kind::kSuppress;
-    else if (kind == "rate_filter")
-      e.kind = ThresholdConfigEntry::Kind::kRateFilter;
-    else {
+    using Kind = ThresholdConfigEntry::Kind;
+    if (!lookup_word<Kind>(kind,
+                           {{"threshold", Kind::kThreshold},
+                            {"event_filter", Kind::kEventFilter},
+                            {"suppress", Kind::kSuppress},
+                            {"rate_filter", Kind::kRateFilter}},
+                           e.kind)) {
       report(0, "expected threshold, event_filter, suppress or rate_filter, got '" + kind + "'");
       return;
     }
@@ -277,13 +262,12 @@ void parse_threshold_config(std::string_view text, const std::string& file, VarT
           break;
         }
         if (track) {
-          if (track->value == "by_src")
-            e.suppress_track = ThresholdConfigEntry::SuppressTrack::kBySrc;
-          else if (track->value == "by_dst")
-            e.suppress_track = ThresholdConfigEntry::SuppressTrack::kByDst;
-          else if (track->value == "by_either")
-            e.suppress_track = ThresholdConfigEntry::SuppressTrack::kByEither;
-          else {
+          using SuppressTrack = ThresholdConfigEntry::SuppressTrack;
+          if (!lookup_word<SuppressTrack>(track->value,
+                                          {{"by_src", SuppressTrack::kBySrc},
+                                           {"by_dst", SuppressTrack::kByDst},
+                                           {"by_either", SuppressTrack::kByEither}},
+                                          e.suppress_track)) {
             ok = fail(err, track->value_offset,
                       "expected track by_src, by_dst or by_either, got '" +
                           std::string(track->value) + "'");
@@ -305,15 +289,13 @@ void parse_threshold_config(std::string_view text, const std::string& file, VarT
                              *timeout = nullptr;
         ok = require(ps, "track", end, err, track);
         if (!ok) break;
-        if (track->value == "by_src")
-          e.opt.track = ThresholdOpt::Track::kBySrc;
-        else if (track->value == "by_dst")
-          e.opt.track = ThresholdOpt::Track::kByDst;
-        else if (track->value == "by_rule")
-          e.opt.track = ThresholdOpt::Track::kByRule;
-        else if (track->value == "by_both")
-          e.opt.track = ThresholdOpt::Track::kByBoth;
-        else {
+        // As parse_track, without by_flow: rate_filter does not track flows.
+        if (!lookup_word<Track>(track->value,
+                                {{"by_src", Track::kBySrc},
+                                 {"by_dst", Track::kByDst},
+                                 {"by_rule", Track::kByRule},
+                                 {"by_both", Track::kByBoth}},
+                                e.opt.track)) {
           ok = fail(err, track->value_offset,
                     "expected track by_src, by_dst, by_rule or by_both, got '" +
                         std::string(track->value) + "'");
@@ -323,15 +305,12 @@ void parse_threshold_config(std::string_view text, const std::string& file, VarT
              require(ps, "seconds", end, err, secs) && number(secs, 1, err, e.opt.seconds) &&
              require(ps, "new_action", end, err, action);
         if (!ok) break;
-        if (action->value == "alert")
-          e.new_action = Action::kAlert;
-        else if (action->value == "drop")
-          e.new_action = Action::kDrop;
-        else if (action->value == "pass")
-          e.new_action = Action::kPass;
-        else if (action->value == "reject")
-          e.new_action = Action::kReject;
-        else {
+        if (!lookup_word<Action>(action->value,
+                                 {{"alert", Action::kAlert},
+                                  {"drop", Action::kDrop},
+                                  {"pass", Action::kPass},
+                                  {"reject", Action::kReject}},
+                                 e.new_action)) {
           ok = fail(err, action->value_offset,
                     "expected new_action alert, drop, pass or reject, got '" +
                         std::string(action->value) + "'");

@@ -289,60 +289,86 @@ alert udp any any -> any any (msg:"isdataat"; content:"abc"; isdataat:2,relative
   EXPECT_EQ(run("xxxaBc"), (std::vector<uint32_t>{4, 6, 7}));  // past depth
   EXPECT_EQ(run("abc"), (std::vector<uint32_t>{4, 5, 7}));     // no 2 bytes after it
 }
-TEST(Engine, ExactExpressionsAgreeWithPayloadProgram) {
-  std::mt19937 rng(12345);
-  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
-  auto word = [&](int len) {
+// Random content chains over "abAB", for the tests that hold the exact (Hyperscan) path to
+// PayloadProgram. Draws are made in a fixed order, so a seed always gives the same rules.
+struct Draws {
+  std::mt19937 rng;
+  int pick(int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); }
+  std::string word(int len) {
     std::string s;
     for (int i = 0; i < len; ++i) s.push_back("abAB"[pick(pick(3) == 0 ? 4 : 2)]);
     return s;
-  };
+  }
+};
+struct ChainShape {
+  int word_min;       // each content is word_min to word_min + 2 bytes
+  int anchor_one_in;  // the first content gets an offset (and, drawn again, a depth) when
+  int anchor_hit;     // pick(anchor_one_in) == anchor_hit
+  int offset_span;    // offset 0 .. offset_span - 1
+  int depth_slack;    // depth len .. len + depth_slack - 1
+  int distance_span;  // later contents: distance 0 .. distance_span - 1
+  int within_slack;   // within len .. len + within_slack - 1
+};
+std::vector<PayloadOpt> random_chain(Draws& d, const ChainShape& sh) {
+  std::vector<PayloadOpt> opts;
+  const int n = 1 + d.pick(3);
+  for (int j = 0; j < n; ++j) {
+    C c(d.word(sh.word_min + d.pick(3)));
+    if (d.pick(3) == 0) c.nocase();
+    const int64_t len = static_cast<int64_t>(c.c.pattern.size());
+    if (j == 0) {
+      if (d.pick(sh.anchor_one_in) == sh.anchor_hit) c.offset(d.pick(sh.offset_span));
+      if (d.pick(sh.anchor_one_in) == sh.anchor_hit) c.depth(len + d.pick(sh.depth_slack));
+    } else {
+      const int m = d.pick(3);
+      if (m != 1) c.distance(d.pick(sh.distance_span));
+      if (m != 0) c.within(len + d.pick(sh.within_slack));
+    }
+    opts.push_back(c);
+  }
+  return opts;
+}
+// One PayloadProgram per rule (the reference the engine is held to).
+void build_programs(const std::vector<Rule>& rs,
+                    std::vector<std::unique_ptr<PayloadProgram>>& progs) {
+  for (const Rule& r : rs) {
+    std::string err;
+    progs.push_back(PayloadProgram::build(r, &err));
+    ASSERT_TRUE(progs.back()) << err;
+  }
+}
+
+TEST(Engine, ExactExpressionsAgreeWithPayloadProgram) {
+  Draws d{std::mt19937(12345)};
+  // pick(2) != 0 is pick(2) == 1: the same draws as when this test had its own generator.
+  const ChainShape shape{1, 2, 1, 4, 5, 4, 6};
   constexpr int kRules = 120;
   std::vector<Rule> rs;
   for (int i = 0; i < kRules; ++i) {
-    std::vector<PayloadOpt> opts;
-    const int n = 1 + pick(3);
-    for (int j = 0; j < n; ++j) {
-      C c(word(1 + pick(3)));
-      if (pick(3) == 0) c.nocase();
-      const int64_t len = static_cast<int64_t>(c.c.pattern.size());
-      if (j == 0) {
-        if (pick(2)) c.offset(pick(4));
-        if (pick(2)) c.depth(len + pick(5));
-      } else {
-        const int m = pick(3);
-        if (m != 1) c.distance(pick(4));
-        if (m != 0) c.within(len + pick(6));
-      }
-      opts.push_back(c);
-    }
+    const std::vector<PayloadOpt> opts = random_chain(d, shape);
     for (Proto p : {Proto::kUdp, Proto::kTcp}) {
       rs.push_back(rule(static_cast<uint32_t>(rs.size() + 1), p, opts));
       rs.back().dport = ports(static_cast<uint16_t>(1000 + i), static_cast<uint16_t>(1000 + i));
     }
   }
   std::vector<std::unique_ptr<PayloadProgram>> progs;
-  for (const Rule& r : rs) {
-    std::string err;
-    progs.push_back(PayloadProgram::build(r, &err));
-    ASSERT_TRUE(progs.back()) << err;
-  }
+  ASSERT_NO_FATAL_FAILURE(build_programs(rs, progs));
   auto cr = compile(rs);
   ASSERT_TRUE(cr);
   std::size_t exact = 0;
   for (uint32_t i = 0; i < rs.size(); ++i) {
     exact += cr->path(i) == Path::kExact;
     if (cr->path(i) != Path::kExact) {
-      std::string d;
+      std::string desc;
       for (const PayloadOpt& o : rs[i].payload) {
         const ContentOpt& c = std::get<ContentOpt>(o);
-        d += "[" + c.pattern + (c.nocase ? " i" : "") +
-             (c.offset ? " o" + std::to_string(c.offset->value) : "") +
-             (c.depth ? " d" + std::to_string(c.depth->value) : "") +
-             (c.distance ? " D" + std::to_string(c.distance->value) : "") +
-             (c.within ? " W" + std::to_string(c.within->value) : "") + "]";
+        desc += "[" + c.pattern + (c.nocase ? " i" : "") +
+                (c.offset ? " o" + std::to_string(c.offset->value) : "") +
+                (c.depth ? " d" + std::to_string(c.depth->value) : "") +
+                (c.distance ? " D" + std::to_string(c.distance->value) : "") +
+                (c.within ? " W" + std::to_string(c.within->value) : "") + "]";
       }
-      ADD_FAILURE() << "not exact: " << i << " " << d;
+      ADD_FAILURE() << "not exact: " << i << " " << desc;
     }
   }
   EXPECT_EQ(exact, rs.size());
@@ -351,7 +377,7 @@ TEST(Engine, ExactExpressionsAgreeWithPayloadProgram) {
   MatchScratch ms;
   int matches = 0;
   for (int k = 0; k < 300; ++k) {
-    const std::string pl = word(1 + pick(24));
+    const std::string pl = d.word(1 + d.pick(24));
     const auto* data = reinterpret_cast<const uint8_t*>(pl.data());
     for (int i = 0; i < kRules; ++i) {
       for (int t = 0; t < 2; ++t) {
@@ -733,41 +759,16 @@ TEST(EngineStream, StreamStatesAreReusedAcrossFlows) {
 // segmentation and order of arrival, a rule fires in a flow exactly when PayloadProgram
 // matches the whole reassembled stream (offsets and depths count from the stream start).
 TEST(EngineStream, RandomSegmentationAgreesWithPayloadProgram) {
-  std::mt19937 rng(777);
-  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
-  auto word = [&](int len) {
-    std::string s;
-    for (int i = 0; i < len; ++i) s.push_back("abAB"[pick(pick(3) == 0 ? 4 : 2)]);
-    return s;
-  };
+  Draws d{std::mt19937(777)};
+  const ChainShape shape{2, 3, 0, 6, 20, 5, 10};
   constexpr int kRules = 40;
   std::vector<Rule> rs;
   for (int i = 0; i < kRules; ++i) {
-    std::vector<PayloadOpt> opts;
-    const int n = 1 + pick(3);
-    for (int j = 0; j < n; ++j) {
-      C c(word(2 + pick(3)));
-      if (pick(3) == 0) c.nocase();
-      const int64_t len = static_cast<int64_t>(c.c.pattern.size());
-      if (j == 0) {
-        if (pick(3) == 0) c.offset(pick(6));
-        if (pick(3) == 0) c.depth(len + pick(20));
-      } else {
-        const int m = pick(3);
-        if (m != 1) c.distance(pick(5));
-        if (m != 0) c.within(len + pick(10));
-      }
-      opts.push_back(c);
-    }
-    rs.push_back(rule(static_cast<uint32_t>(i + 1), Proto::kTcp, opts));
+    rs.push_back(rule(static_cast<uint32_t>(i + 1), Proto::kTcp, random_chain(d, shape)));
     rs.back().dport = ports(static_cast<uint16_t>(2000 + i), static_cast<uint16_t>(2000 + i));
   }
   std::vector<std::unique_ptr<PayloadProgram>> progs;
-  for (const Rule& r : rs) {
-    std::string err;
-    progs.push_back(PayloadProgram::build(r, &err));
-    ASSERT_TRUE(progs.back()) << err;
-  }
+  ASSERT_NO_FATAL_FAILURE(build_programs(rs, progs));
   auto cr = compile(rs);
   ASSERT_TRUE(cr);
   for (uint32_t i = 0; i < rs.size(); ++i) ASSERT_EQ(cr->path(i), Path::kExact) << i;
@@ -777,16 +778,16 @@ TEST(EngineStream, RandomSegmentationAgreesWithPayloadProgram) {
   Port cport = 10000;
   for (int round = 0; round < 15; ++round) {
     for (int i = 0; i < kRules; ++i) {
-      const std::string stream = word(20 + pick(60));
+      const std::string stream = d.word(20 + d.pick(60));
       // Random cut points, then a random order of the segments.
       std::vector<std::size_t> cuts = {0, stream.size()};
-      for (int k = pick(8); k > 0; --k)
-        cuts.push_back(1 + static_cast<std::size_t>(pick(static_cast<int>(stream.size()) - 1)));
+      for (int k = d.pick(8); k > 0; --k)
+        cuts.push_back(1 + static_cast<std::size_t>(d.pick(static_cast<int>(stream.size()) - 1)));
       std::sort(cuts.begin(), cuts.end());
       cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
       std::vector<std::pair<std::size_t, std::size_t>> segs;
       for (std::size_t k = 0; k + 1 < cuts.size(); ++k) segs.push_back({cuts[k], cuts[k + 1]});
-      std::shuffle(segs.begin(), segs.end(), rng);
+      std::shuffle(segs.begin(), segs.end(), d.rng);
       w.sink.clear();
       Conn c(w, ++cport, static_cast<Port>(2000 + i));
       c.handshake();

@@ -757,23 +757,29 @@ TEST(MatchHeader, SeqAckWindow) {
 }
 
 // An Ethernet + IPv4 frame whose flags/fragment field is `frag_field`.
-struct Ipv4Frame {
+// A packet whose view points into its own bytes (Ethernet, IPv4 at 14, L4 at 34), for the
+// header keywords that read the raw frame.
+struct Frame {
   std::vector<uint8_t> bytes;
   PacketView view;
 };
-Ipv4Frame ipv4_frame(uint16_t frag_field) {
-  Ipv4Frame f;
-  f.bytes.assign(14 + 20 + 8, 0);
-  uint8_t* ip = f.bytes.data() + 14;
-  ip[0] = 0x45;
-  ip[6] = static_cast<uint8_t>(frag_field >> 8);
-  ip[7] = static_cast<uint8_t>(frag_field);
-  f.view = test::make_udp(test::ip4(1, 1, 1, 1), test::ip4(2, 2, 2, 2), 1, 2, "", 0);
+Frame frame_of(std::vector<uint8_t> bytes, PacketView view) {
+  Frame f{std::move(bytes), view};
   f.view.frame = f.bytes.data();
   f.view.caplen = static_cast<uint32_t>(f.bytes.size());
   f.view.l3_offset = 14;
   f.view.l4_offset = 34;
-  return f;
+  return f;  // moving the vector keeps its buffer, so view.frame stays valid
+}
+
+Frame ipv4_frame(uint16_t frag_field) {
+  std::vector<uint8_t> bytes(14 + 20 + 8, 0);
+  uint8_t* ip = bytes.data() + 14;
+  ip[0] = 0x45;
+  ip[6] = static_cast<uint8_t>(frag_field >> 8);
+  ip[7] = static_cast<uint8_t>(frag_field);
+  return frame_of(std::move(bytes),
+                  test::make_udp(test::ip4(1, 1, 1, 1), test::ip4(2, 2, 2, 2), 1, 2, "", 0));
 }
 
 TEST(MatchHeader, Fragbits) {
@@ -799,32 +805,23 @@ TEST(MatchHeader, Fragbits) {
   EXPECT_FALSE(match_header(r, tcp(0)));
 }
 
-struct IcmpFrame {
-  std::vector<uint8_t> bytes;
-  PacketView view;
-};
-IcmpFrame icmp_frame(uint8_t type, uint8_t code, uint16_t id, uint16_t seq, bool v6 = false) {
-  IcmpFrame f;
-  f.bytes.assign(14 + 20 + 8 + 4, 0);
-  uint8_t* h = f.bytes.data() + 34;
+Frame icmp_frame(uint8_t type, uint8_t code, uint16_t id, uint16_t seq, bool v6 = false) {
+  std::vector<uint8_t> bytes(14 + 20 + 8 + 4, 0);
+  uint8_t* h = bytes.data() + 34;
   h[0] = type;
   h[1] = code;
   h[4] = static_cast<uint8_t>(id >> 8);
   h[5] = static_cast<uint8_t>(id);
   h[6] = static_cast<uint8_t>(seq >> 8);
   h[7] = static_cast<uint8_t>(seq);
-  f.view = test::make_icmp(test::ip4(1, 1, 1, 1), test::ip4(2, 2, 2, 2), 0);
+  PacketView view = test::make_icmp(test::ip4(1, 1, 1, 1), test::ip4(2, 2, 2, 2), 0);
   if (v6) {
-    f.view.l4 = L4::kIcmpv6;
-    f.view.ip_proto = 58;
+    view.l4 = L4::kIcmpv6;
+    view.ip_proto = 58;
   }
-  f.view.icmp_type = type;
-  f.view.icmp_code = code;
-  f.view.frame = f.bytes.data();
-  f.view.caplen = static_cast<uint32_t>(f.bytes.size());
-  f.view.l3_offset = 14;
-  f.view.l4_offset = 34;
-  return f;
+  view.icmp_type = type;
+  view.icmp_code = code;
+  return frame_of(std::move(bytes), view);
 }
 
 TEST(MatchHeader, IcmpTypeCodeIdSeq) {

@@ -3,6 +3,7 @@
 // tests are restated as match sequences with their expected alert counts.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <vector>
 
 #include "signatures/threshold.h"
@@ -128,31 +129,43 @@ TEST(ThresholdVerify, DetectionFilterUniqueOn) {
     t.unique_on = u;
     return rule(100001, std::nullopt, t);
   };
-  {
+  // Each case: alerts k = 0, 1, ... at second k with these (flow, sport, dport); how many pass.
+  struct Case {
+    Track track;
+    uint32_t count;
+    ThresholdOpt::Unique unique;
+    uint8_t src, dst;
+    std::vector<std::array<uint64_t, 3>> flow_sport_dport;
+    int allowed;
+  };
+  const Case cases[] = {
+      {Track::kByDst, 1, ThresholdOpt::Unique::kDstPort, 3, 1, {{1, 12345, 80}, {2, 12345, 81}}, 1},
+      {Track::kByDst,
+       3,
+       ThresholdOpt::Unique::kDstPort,
+       3,
+       1,
+       {{1, 12345, 80}, {1, 12345, 80}, {2, 12345, 81}},
+       0},
+      {Track::kBySrc, 1, ThresholdOpt::Unique::kSrcPort, 1, 2, {{1, 2000, 80}, {2, 2001, 80}}, 1},
+      {Track::kBySrc,
+       3,
+       ThresholdOpt::Unique::kSrcPort,
+       1,
+       2,
+       {{1, 2000, 80}, {1, 2000, 80}, {2, 2001, 80}},
+       0},
+  };
+  for (const Case& c : cases) {
     ThresholdEngine e;
-    Rule r = df(Track::kByDst, 1, ThresholdOpt::Unique::kDstPort);
-    int n = e.allow(r, alert(0, 3, 1, 1, 12345, 80)) + e.allow(r, alert(1, 3, 1, 2, 12345, 81));
-    EXPECT_EQ(n, 1);
-  }
-  {
-    ThresholdEngine e;
-    Rule r = df(Track::kByDst, 3, ThresholdOpt::Unique::kDstPort);
-    int n = e.allow(r, alert(0, 3, 1, 1, 12345, 80)) + e.allow(r, alert(1, 3, 1, 1, 12345, 80)) +
-            e.allow(r, alert(2, 3, 1, 2, 12345, 81));
-    EXPECT_EQ(n, 0);
-  }
-  {
-    ThresholdEngine e;
-    Rule r = df(Track::kBySrc, 1, ThresholdOpt::Unique::kSrcPort);
-    int n = e.allow(r, alert(0, 1, 2, 1, 2000, 80)) + e.allow(r, alert(1, 1, 2, 2, 2001, 80));
-    EXPECT_EQ(n, 1);
-  }
-  {
-    ThresholdEngine e;
-    Rule r = df(Track::kBySrc, 3, ThresholdOpt::Unique::kSrcPort);
-    int n = e.allow(r, alert(0, 1, 2, 1, 2000, 80)) + e.allow(r, alert(1, 1, 2, 1, 2000, 80)) +
-            e.allow(r, alert(2, 1, 2, 2, 2001, 80));
-    EXPECT_EQ(n, 0);
+    Rule r = df(c.track, c.count, c.unique);
+    int n = 0;
+    for (std::size_t k = 0; k < c.flow_sport_dport.size(); ++k) {
+      const auto& [flow, sport, dport] = c.flow_sport_dport[k];
+      n += e.allow(r, alert(static_cast<double>(k), c.src, c.dst, flow, static_cast<Port>(sport),
+                            static_cast<Port>(dport)));
+    }
+    EXPECT_EQ(n, c.allowed) << "case " << &c - cases;
   }
   {
     // Once past count distinct ports, every match alerts; repeats do not add ports.
