@@ -143,6 +143,11 @@ int main(int argc, char** argv) {
     const auto l = rules->measure_scan_limit(col.views);
     if (best.seconds == 0 || l.seconds < best.seconds) best = l;
   }
+  if (best.scans == 0) {
+    std::printf("hyperscan limit: no payload rule applies to these packets (IP-only or header "
+                "rules only): nothing to compare\n");
+    return 0;
+  }
   const double limit_bps = static_cast<double>(best.bytes) / best.seconds;
   const double pipe_bps = static_cast<double>(payload_bytes_total) / best_secs;
   std::printf("hyperscan limit: %llu payloads, %.1f MB, %llu scans, %llu raw matches in %.3f s: "
