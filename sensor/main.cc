@@ -210,6 +210,7 @@ int main(int argc, char** argv) {
   while (!pipeline.finished()) {
     timespec to{0, 50'000'000};  // how soon the end of a short run is noticed
     const int sig = sigtimedwait(&sigs, nullptr, &to);
+    pipeline.reclaim_rules();  // frees a replaced rule set once nothing refers to it
     if (sig == SIGINT || sig == SIGTERM) {
       pipeline.request_stop();
     } else if (sig == SIGHUP) {

@@ -503,7 +503,7 @@ struct Pipeline::Impl {
       rec.icmp_type = a.icmp_type;
       rec.icmp_code = a.icmp_code;
       if (a.flow_id) rec.direction = a.to_server ? "to_server" : "to_client";
-      rec.stream = a.ip_proto == 6 ? (a.stream ? 1 : 0) : 0;
+      rec.stream = a.stream ? 1 : 0;
       rec.blocked = a.blocked;
       rec.gid = a.gid;
       rec.sid = a.sid;
@@ -630,7 +630,7 @@ bool Pipeline::open(std::string* error) {
   }
   if (m.opts.rules) {
     m.rule_gens.push_back(Impl::RuleGen{m.opts.rules, 0, 0});
-    m.latest_rules.store(m.opts.rules);
+    m.latest_rules.store(std::move(m.opts.rules));  // from here on rule_gens owns the sets
   }
   m.eve = std::make_unique<exporters::EveWriter>(m.opts.log_dir);
   if (!m.eve->open(error)) return false;
@@ -647,6 +647,15 @@ void Pipeline::start() {
 
 void Pipeline::set_rules(std::shared_ptr<const sig::CompiledRules> rules) {
   Impl& m = *impl_;
+  reclaim_rules();
+  const uint64_t gen = m.rules_gen.load(std::memory_order_relaxed) + 1;
+  m.rule_gens.push_back(Impl::RuleGen{rules, gen, 0});
+  m.latest_rules.store(std::move(rules), std::memory_order_release);
+  m.rules_gen.store(gen, std::memory_order_release);
+}
+
+void Pipeline::reclaim_rules() {
+  Impl& m = *impl_;
   // Free generations nothing can refer to any more: every worker moved past them and the
   // output thread has looped twice since (so it popped every alert queued before the switch).
   const uint64_t loops = m.output_loops.get();
@@ -659,10 +668,6 @@ void Pipeline::set_rules(std::shared_ptr<const sig::CompiledRules> rules) {
              (loops >= g.output_loops_at_switch + 2 || m.finished_called);
     });
   }
-  const uint64_t gen = newest + 1;
-  m.rule_gens.push_back(Impl::RuleGen{rules, gen, 0});
-  m.latest_rules.store(std::move(rules), std::memory_order_release);
-  m.rules_gen.store(gen, std::memory_order_release);
 }
 
 int Pipeline::workers_on_latest_rules() const noexcept {

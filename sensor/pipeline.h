@@ -61,6 +61,9 @@ class Pipeline {
   // stops. The previous set stays alive until no worker or queued alert can refer to it.
   // Main thread.
   void set_rules(std::shared_ptr<const sig::CompiledRules> rules);
+  // Frees rule sets no worker or queued alert can refer to any more. Main thread; cheap, so
+  // the main loop calls it on every tick.
+  void reclaim_rules();
   // How many workers run the newest set given to set_rules (for tests and the reload log).
   int workers_on_latest_rules() const noexcept;
 
