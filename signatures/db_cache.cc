@@ -4,7 +4,9 @@
 #include <openssl/evp.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -104,6 +106,8 @@ bool db_cache_load(const std::string& path, DbCacheEntry* out) {
   e.levels.assign(in.begin() + static_cast<std::ptrdiff_t>(pos),
                   in.begin() + static_cast<std::ptrdiff_t>(end));
   *out = std::move(e);
+  std::error_code ec;  // mark it used, so pruning keeps the sets that are loaded
+  std::filesystem::last_write_time(path, std::filesystem::file_time_type::clock::now(), ec);
   return true;
 }
 
@@ -150,7 +154,33 @@ bool db_cache_store(const std::string& path, const DbCacheEntry& e, std::string*
     ::unlink(tmp.c_str());
     return false;
   }
+  if (p.has_parent_path()) db_cache_prune(p.parent_path().string(), kDbCacheKeep);
   return true;
+}
+
+std::size_t db_cache_prune(const std::string& dir, std::size_t keep) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<std::pair<fs::file_time_type, fs::path>> files;
+  const auto stale_tmp = fs::file_time_type::clock::now() - std::chrono::hours(1);
+  std::size_t removed = 0;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("rules-", 0) != 0) continue;
+    const auto t = e.last_write_time(ec);
+    if (ec) continue;
+    if (name.find(".hsdb.tmp.") != std::string::npos) {
+      if (t < stale_tmp && fs::remove(e.path(), ec)) ++removed;
+    } else if (name.size() > 5 && name.compare(name.size() - 5, 5, ".hsdb") == 0) {
+      files.emplace_back(t, e.path());
+    }
+  }
+  if (files.size() <= keep) return removed;
+  std::sort(files.begin(), files.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });  // newest first
+  for (std::size_t i = keep; i < files.size(); ++i)
+    if (fs::remove(files[i].second, ec)) ++removed;
+  return removed;
 }
 
 }  // namespace ts::sig

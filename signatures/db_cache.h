@@ -41,7 +41,15 @@ struct DbCacheEntry {
 std::string db_cache_path(const std::string& dir, const std::string& key);
 // False if the file is missing, truncated or fails its checksum.
 bool db_cache_load(const std::string& path, DbCacheEntry* out);
-// Writes atomically (temporary file, fsync, rename); creates `path`'s folder if needed.
+// Writes atomically (temporary file, fsync, rename); creates `path`'s folder if needed, then
+// prunes the folder to the kDbCacheKeep most recently used cache files.
 bool db_cache_store(const std::string& path, const DbCacheEntry& e, std::string* error);
+
+// The cache is bounded: one file per distinct rule set would otherwise pile up with every
+// edit of the rules. A load marks its file used (mtime), so the sets in use stay.
+inline constexpr std::size_t kDbCacheKeep = 16;
+// Removes all but the `keep` most recently modified rules-*.hsdb files of `dir` (and
+// temporary files of interrupted writes older than an hour). Returns how many it removed.
+std::size_t db_cache_prune(const std::string& dir, std::size_t keep);
 
 }  // namespace ts::sig
