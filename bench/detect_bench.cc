@@ -22,6 +22,7 @@
 #include "signatures/hs_compile.h"
 #include "signatures/parser.h"
 #include "tests/alloc_hook.h"
+#include "bench/flow_segments.h"
 #include "tests/sensor/packet_builder.h"
 
 namespace ts::sig {
@@ -225,15 +226,8 @@ void BM_InspectTcpStream(benchmark::State& state) {
   std::string seg;
   while (seg.size() < 1460) seg += pls[seg.size() / 512 % pls.size()];
   seg.resize(1460);
-  std::vector<PacketView> pkts;
-  std::vector<uint32_t> hashes, step(flows, 0);
-  for (uint32_t f = 0; f < flows; ++f) {
-    const IpAddr c = test::ip4(10, static_cast<uint8_t>(f >> 16), static_cast<uint8_t>(f >> 8),
-                               static_cast<uint8_t>(f));
-    pkts.push_back(test::make_tcp(c, test::ip4(172, 16, 0, 1), 40000, 80, 1, 1,
-                                  tcpflag::kAck | tcpflag::kPsh, seg, 0, 1000));
-    hashes.push_back(flow_hash(pkts.back()));
-  }
+  auto [pkts, hashes] = bench::make_flow_segments(flows, 80, seg);
+  std::vector<uint32_t> step(flows, 0);
   uint32_t f = 0;
   Nanos t = 0;
   const uint64_t a0 = ts_test_allocations();

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "sensor/flow_hash.h"
+#include "bench/flow_segments.h"
 #include "tests/alloc_hook.h"
 #include "tests/sensor/packet_builder.h"
 #include "sensor/tcp_stream.h"
@@ -36,15 +36,8 @@ void run(benchmark::State& state, bool swapped) {
   Sink sink;
   tracker.add_consumer(&sink);
   const std::string payload(1460, 'x');
-  std::vector<PacketView> pkts;
-  std::vector<uint32_t> hashes, step(flows, 0);
-  for (uint32_t f = 0; f < flows; ++f) {
-    const IpAddr client = test::ip4(10, static_cast<uint8_t>(f >> 16),
-                                    static_cast<uint8_t>(f >> 8), static_cast<uint8_t>(f));
-    pkts.push_back(test::make_tcp(client, test::ip4(172, 16, 0, 1), 40000, 443, 1, 1,
-                                  tcpflag::kAck | tcpflag::kPsh, payload, 0, 1000));
-    hashes.push_back(flow_hash(pkts.back()));
-  }
+  auto [pkts, hashes] = bench::make_flow_segments(flows, 443, payload);
+  std::vector<uint32_t> step(flows, 0);
   uint32_t f = 0;
   Nanos t = 0;
   const uint64_t a0 = ts_test_allocations();

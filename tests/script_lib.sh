@@ -12,13 +12,20 @@ stat_of() {
 for k in sys.argv[1].split('.'): d=d[k]
 print(d)" "$2"
 }
+# need_tools TOOL...: skip the test (exit 77) naming the first tool that is not installed.
+need_tools() {
+  local t
+  for t in "$@"; do
+    command -v "$t" >/dev/null || { echo "SKIP: $t not installed (make deps installs it)"; exit 77; }
+  done
+}
 # veth_netns PREFIX: a veth pair with one end in a new network namespace, both up, IPv6 off
 # (so the kernel sends nothing of its own on them). Sets NS (namespace), A (our end) and
 # B (the namespace's end), and a trap that removes them, kills $pid if set and removes
 # $work if set. Needs root, ip; skips (exit 77) otherwise.
 veth_netns() {
   if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root for ip netns"; exit 77; fi
-  command -v ip >/dev/null || { echo "SKIP: ip not installed (make deps installs it)"; exit 77; }
+  need_tools ip
   local tag=$$
   NS=${1}n$tag A=${1}a$tag B=${1}b$tag
   trap 'veth_netns_cleanup' EXIT

@@ -7,9 +7,7 @@
 set -euo pipefail
 BIN=${TS_BIN:?} BUILD=${TS_BUILD:?}
 . "$(dirname "$0")/../script_lib.sh"
-for p in tcpreplay capinfos curl; do
-  command -v $p >/dev/null || { echo "SKIP: $p not installed (make deps installs it)"; exit 77; }
-done
+need_tools tcpreplay capinfos curl
 work=$(mktemp -d /tmp/tradesentry-live-XXXXXX)
 pid=
 veth_netns tsl

@@ -7,9 +7,7 @@
 set -euo pipefail
 BIN=${TS_BIN:?}
 . "$(dirname "$0")/../script_lib.sh"
-for p in tcpreplay curl python3; do
-  command -v $p >/dev/null || { echo "SKIP: $p not installed (make deps installs it)"; exit 77; }
-done
+need_tools tcpreplay curl python3
 work=$(mktemp -d /tmp/tradesentry-reload-XXXXXX)
 pid=
 veth_netns tsr
