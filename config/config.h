@@ -51,6 +51,52 @@ struct DetectConfig {
   std::size_t stream_window_memcap = 32u << 20;  // all workers together
 };
 
+// FIX/STEP inspector (detectors/fix_inspector.h). Thresholds are per connection unless said.
+struct FixServerConfig {
+  std::string name;                  // for humans; optional
+  IpAddr address;                    // the acceptor (server side of the TCP connection)
+  bool any_address = false;          // "address" not given: this port on any host
+  Port port = 0;
+  std::vector<std::string> allowed_comp_ids;  // SenderCompIDs allowed to log on; empty: the global list
+  bool tls = false;                  // TLS-protected leg: a password seen here is not plaintext
+};
+
+struct FixConfig {
+  bool enabled = true;
+  bool auto_detect = true;           // 8=FIX / 8=FIXT / 8=STEP at the start of a stream, any port
+  std::vector<Port> ports;           // always inspected (midstream too), on top of servers[].port
+  std::vector<FixServerConfig> servers;
+  std::vector<std::string> allowed_comp_ids;  // global allow-list; empty: no CompID check
+  std::vector<uint32_t> masked_tags = {1};    // values never written to any output
+  std::size_t max_connections = 4096;  // FIX connections tracked at once, all workers together
+  std::size_t max_sessions = 256;      // per-session metric labels; the rest count as "other"
+  std::size_t max_pending_orders = 65536;  // orders awaiting their first ExecutionReport
+  std::size_t max_message = 64 * 1024;     // a message longer than this is garbled
+  Nanos order_ack_timeout = 60 * kNanosPerSec;  // an order unanswered this long stops waiting
+  Nanos heartbeat_grace = 2 * kNanosPerSec;     // silence beyond HeartBtInt plus this: lost
+  int logon_failures = 5;            // failed logons per source ...
+  Nanos logon_window = 60 * kNanosPerSec;  // ... within this window: brute force
+  int order_rate_limit = 300;        // NewOrderSingle per second per SenderCompID
+  double cancel_ratio_limit = 0.9;   // cancels / orders over cancel_window ...
+  int cancel_min_orders = 50;        // ... once at least this many orders were sent
+  Nanos cancel_window = 60 * kNanosPerSec;
+  int resend_limit = 10;             // ResendRequests per connection ...
+  Nanos resend_window = 10 * kNanosPerSec;  // ... within this window: storm
+};
+
+// A market-data channel (UDP, usually multicast) and where its sequence number is.
+struct FeedConfig {
+  std::string name;
+  IpAddr group;
+  Port port = 0;
+  uint32_t seq_offset = 0;           // bytes into the UDP payload
+  uint8_t seq_size = 8;              // 2, 4 or 8
+  bool big_endian = true;
+  int32_t count_offset = -1;         // messages in the packet; -1: one per packet
+  uint8_t count_size = 2;            // 1, 2 or 4
+  Nanos silence = 5 * kNanosPerSec;  // no packet this long: silence alert; 0: off
+};
+
 struct SensorConfig {
   std::string source;                 // file it was loaded from, or "<built-in default>"
   int workers = 0;                    // 0: cores - 1, at least 1
@@ -71,6 +117,8 @@ struct SensorConfig {
   std::string threshold_file;       // empty: none
   std::string rule_cache_dir = "/var/cache/tradesentry";  // compiled-rule cache; empty: none
   DetectConfig detect;
+  FixConfig fix;
+  std::vector<FeedConfig> feeds;
 };
 
 struct ConfigError {

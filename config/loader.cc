@@ -1,6 +1,7 @@
 // YAML -> SensorConfig. Runs on the main thread at start-up and on SIGHUP, never on a
 // worker. Every problem is collected (not just the first), each with file:line:col from
 // yaml-cpp's marks and a message saying what was expected; the caller prints them and exits 2.
+#include <arpa/inet.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -287,8 +288,223 @@ bool valid_listen(const std::string& s) {
   return parse_u64(std::string_view(s).substr(colon + 1), port) && port >= 1 && port <= 65535;
 }
 
+// A single address (no prefix), IPv4 or IPv6.
+bool parse_address(const std::string& s, IpAddr& out) {
+  uint8_t buf[16];
+  if (inet_pton(AF_INET, s.c_str(), buf) == 1) {
+    out = IpAddr::v4(buf);
+    return true;
+  }
+  if (inet_pton(AF_INET6, s.c_str(), buf) == 1) {
+    out = IpAddr::v6(buf);
+    return true;
+  }
+  return false;
+}
+
 constexpr Nanos kSec = kNanosPerSec;
 constexpr uint64_t kMaxMemcap = 1024 * kGi;
+
+
+// A list of non-empty strings ("[A, B]"); duplicates are errors.
+void string_list(Walker& w, const YAML::Node& v, const std::string& p,
+                 std::vector<std::string>& out) {
+  if (v.IsNull()) return;
+  if (!v.IsSequence()) {
+    w.expected(v, p, "a list of strings");
+    return;
+  }
+  out.clear();
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    std::string s;
+    const std::string q = p + "[" + std::to_string(i) + "]";
+    w.text(v[i], q, false, s);
+    if (s.empty()) continue;
+    if (!seen.insert(s).second) {
+      w.expected(v[i], q, "each value once, got " + describe(v[i]) + " again");
+      continue;
+    }
+    out.push_back(std::move(s));
+  }
+}
+
+template <class T>
+void integer_list(Walker& w, const YAML::Node& v, const std::string& p, int64_t lo, int64_t hi,
+                  std::vector<T>& out) {
+  if (v.IsNull()) return;
+  if (!v.IsSequence()) {
+    w.expected(v, p, "a list of integers from " + std::to_string(lo) + " to " +
+                         std::to_string(hi));
+    return;
+  }
+  out.clear();
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    int64_t n = -1;
+    w.integer(v[i], p + "[" + std::to_string(i) + "]", lo, hi, n);
+    if (n >= lo) out.push_back(static_cast<T>(n));
+  }
+}
+
+void address(Walker& w, const YAML::Node& v, const std::string& p, IpAddr& out) {
+  if (!v.IsScalar() || !parse_address(v.Scalar(), out))
+    w.expected(v, p, "an IPv4 or IPv6 address like 10.1.2.3");
+}
+
+void fix_section(Walker& w, const YAML::Node& v, const std::string& p, FixConfig& f) {
+  using Node = YAML::Node;
+  using Path = std::string;
+  auto count = [&w](int& out, int64_t lo, int64_t hi) {
+    return [&w, &out, lo, hi](const Node& x, const Path& q) { w.integer_as(x, q, lo, hi, out); };
+  };
+  auto window = [&w](Nanos& out) {
+    return [&w, &out](const Node& x, const Path& q) {
+      w.duration(x, q, kNanosPerMs, 86400 * kSec, "1ms", "24h", out);
+    };
+  };
+  w.map(v, p,
+        {{"enabled", [&](const Node& x, const Path& q) { w.boolean(x, q, f.enabled); }},
+         {"auto-detect", [&](const Node& x, const Path& q) { w.boolean(x, q, f.auto_detect); }},
+         {"ports", [&](const Node& x, const Path& q) { integer_list(w, x, q, 1, 65535, f.ports); }},
+         {"allowed-comp-ids",
+          [&](const Node& x, const Path& q) { string_list(w, x, q, f.allowed_comp_ids); }},
+         {"masked-tags",
+          [&](const Node& x, const Path& q) { integer_list(w, x, q, 1, 99999, f.masked_tags); }},
+         {"max-connections", [&](const Node& x, const Path& q) {
+            w.integer_as(x, q, 16, 1 << 22, f.max_connections);
+          }},
+         {"max-sessions", [&](const Node& x, const Path& q) {
+            w.integer_as(x, q, 1, 65536, f.max_sessions);
+          }},
+         {"max-pending-orders", [&](const Node& x, const Path& q) {
+            w.integer_as(x, q, 64, 1 << 24, f.max_pending_orders);
+          }},
+         {"max-message", [&](const Node& x, const Path& q) {
+            w.size(x, q, 256, 16 * kMi, "256", "16m", f.max_message);
+          }},
+         {"order-ack-timeout", window(f.order_ack_timeout)},
+         {"heartbeat-grace", [&](const Node& x, const Path& q) {
+            w.duration(x, q, 0, 3600 * kSec, "0s", "1h", f.heartbeat_grace);
+          }},
+         {"logon-failures", count(f.logon_failures, 1, 1000000)},
+         {"logon-window", window(f.logon_window)},
+         {"order-rate-limit", count(f.order_rate_limit, 1, 100000000)},
+         {"cancel-ratio-limit", [&](const Node& x, const Path& q) {
+            double d = 0;
+            if (!x.IsScalar() || !YAML::convert<double>::decode(x, d) || !(d > 0.0) || d > 1000.0) {
+              w.expected(x, q, "a ratio above 0 like 0.9");
+              return;
+            }
+            f.cancel_ratio_limit = d;
+          }},
+         {"cancel-min-orders", count(f.cancel_min_orders, 1, 100000000)},
+         {"cancel-window", window(f.cancel_window)},
+         {"resend-limit", count(f.resend_limit, 1, 1000000)},
+         {"resend-window", window(f.resend_window)},
+         {"servers", [&](const Node& x, const Path& q) {
+            if (x.IsNull()) return;
+            if (!x.IsSequence()) {
+              w.expected(x, q, "a list of servers (port, and optionally address, name, "
+                               "allowed-comp-ids, tls)");
+              return;
+            }
+            f.servers.clear();
+            for (std::size_t i = 0; i < x.size(); ++i) {
+              const Path qi = q + "[" + std::to_string(i) + "]";
+              FixServerConfig s;
+              s.any_address = true;
+              bool have_port = false;
+              w.map(x[i], qi,
+                    {{"name", [&](const Node& y, const Path& r) { w.text(y, r, true, s.name); }},
+                     {"address", [&](const Node& y, const Path& r) {
+                        address(w, y, r, s.address);
+                        s.any_address = false;
+                      }},
+                     {"port", [&](const Node& y, const Path& r) {
+                        w.integer_as(y, r, 1, 65535, s.port);
+                        have_port = true;
+                      }},
+                     {"allowed-comp-ids", [&](const Node& y, const Path& r) {
+                        string_list(w, y, r, s.allowed_comp_ids);
+                      }},
+                     {"tls", [&](const Node& y, const Path& r) { w.boolean(y, r, s.tls); }}});
+              if (x[i].IsMap() && !have_port) w.error(x[i].Mark(), qi, "a server needs a port");
+              f.servers.push_back(std::move(s));
+            }
+          }}});
+}
+
+void feeds_section(Walker& w, const YAML::Node& v, const std::string& p,
+                   std::vector<FeedConfig>& feeds) {
+  using Node = YAML::Node;
+  using Path = std::string;
+  if (v.IsNull()) return;
+  if (!v.IsSequence()) {
+    w.expected(v, p, "a list of feeds (name, group, port, seq-offset, seq-size, ...)");
+    return;
+  }
+  feeds.clear();
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const Path q = p + "[" + std::to_string(i) + "]";
+    FeedConfig f;
+    bool have_group = false, have_port = false;
+    w.map(v[i], q,
+          {{"name", [&](const Node& x, const Path& r) {
+              w.text(x, r, false, f.name);
+              if (!f.name.empty() && !names.insert(f.name).second)
+                w.expected(x, r, "a name no other feed has, got " + describe(x));
+            }},
+           {"group", [&](const Node& x, const Path& r) {
+              address(w, x, r, f.group);
+              have_group = true;
+            }},
+           {"port", [&](const Node& x, const Path& r) {
+              w.integer_as(x, r, 1, 65535, f.port);
+              have_port = true;
+            }},
+           {"seq-offset", [&](const Node& x, const Path& r) {
+              w.integer_as(x, r, 0, 65535, f.seq_offset);
+            }},
+           {"seq-size", [&](const Node& x, const Path& r) {
+              int64_t n = f.seq_size;
+              w.integer(x, r, 1, 8, n);
+              if (n != 2 && n != 4 && n != 8) {
+                w.expected(x, r, "2, 4 or 8");
+                return;
+              }
+              f.seq_size = static_cast<uint8_t>(n);
+            }},
+           {"byte-order", [&](const Node& x, const Path& r) {
+              if (x.IsScalar() && (x.Scalar() == "big" || x.Scalar() == "little")) {
+                f.big_endian = x.Scalar() == "big";
+                return;
+              }
+              w.expected(x, r, "big or little");
+            }},
+           {"count-offset", [&](const Node& x, const Path& r) {
+              w.integer_as(x, r, 0, 65535, f.count_offset);
+            }},
+           {"count-size", [&](const Node& x, const Path& r) {
+              int64_t n = f.count_size;
+              w.integer(x, r, 1, 4, n);
+              if (n != 1 && n != 2 && n != 4) {
+                w.expected(x, r, "1, 2 or 4");
+                return;
+              }
+              f.count_size = static_cast<uint8_t>(n);
+            }},
+           {"silence", [&](const Node& x, const Path& r) {
+              w.duration(x, r, 0, 86400 * kSec, "0s", "24h", f.silence);
+            }}});
+    if (v[i].IsMap()) {
+      if (f.name.empty()) w.error(v[i].Mark(), q, "a feed needs a name");
+      if (!have_group) w.error(v[i].Mark(), q, "a feed needs a group (its destination address)");
+      if (!have_port) w.error(v[i].Mark(), q, "a feed needs a port");
+    }
+    feeds.push_back(std::move(f));
+  }
+}
 
 void walk(Walker& w, const YAML::Node& root, SensorConfig& c) {
   using Key = Walker::Key;
@@ -510,6 +726,8 @@ void walk(Walker& w, const YAML::Node& root, SensorConfig& c) {
                                 c.detect.stream_window_memcap);
                        }}});
        }},
+      {"fix", [&](const Node& v, const Path& p) { fix_section(w, v, p, c.fix); }},
+      {"feeds", [&](const Node& v, const Path& p) { feeds_section(w, v, p, c.feeds); }},
       {"rule-files",
        [&](const Node& v, const Path& p) {
          if (v.IsNull()) return;

@@ -161,6 +161,7 @@ void EveWriter::write_alert(const AlertRecord& a) {
   json_.field("category", a.category);
   json_.field("severity", a.severity);
   json_.end_object();
+  if (!a.app.empty() && !a.app_json.empty()) json_.key(a.app).raw(a.app_json);
   if (a.direction) json_.field("direction", a.direction);
   if (a.stream >= 0) json_.field("stream", a.stream);
   json_.end_object();

@@ -50,6 +50,8 @@ struct AlertRecord {
   uint32_t gid = 1, sid = 0, rev = 0;
   std::string_view signature, category;
   int severity = 3;
+  // A top-level object after "alert" (built-in detectors): key and a complete JSON object.
+  std::string_view app, app_json;
 };
 
 // Suricata's "proto" value: "TCP", "UDP", "ICMP", "IPv6-ICMP", ... or the number as three

@@ -27,6 +27,11 @@ struct Alert {
   uint32_t rule = 0;
   uint32_t gid = 0, sid = 0, rev = 0;
   uint8_t severity = 3;      // 1 (highest) .. 4
+  // Built-in detectors: what the analyst needs to act on it, written as a top-level EVE
+  // object named `app` ("fix", "feed"), its members already JSON (detectors/alert_detail.h),
+  // personal data already masked. app == nullptr: none.
+  const char* app = nullptr;
+  char detail[256] = {};     // "{...}" or empty
 };
 
 }  // namespace ts::sig
