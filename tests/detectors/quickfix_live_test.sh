@@ -109,7 +109,7 @@ EOF
   # Capture is live once a packet from the client side is counted on B.
   for _ in $(seq 100); do
     ip netns exec "$NC" bash -c "echo ping > /dev/udp/$SRV_IP/9" 2>/dev/null || true
-    v=$(scrape | awk -v s="tradesentry_packets_total{interface=\"$B\"}" '$1 == s {print $2}')
+    v=$(scrape | awk -v s="tradesentry_packets_total{interface=\"$B\"}" '$1 == s {print $2}' || true)
     [ -n "$v" ] && [ "${v%.*}" -gt 0 ] && break
     sleep 0.1
   done
