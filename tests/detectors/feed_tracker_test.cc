@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <random>
+#include <set>
 #include <string>
 #include <sys/stat.h>
 #include <vector>
@@ -224,6 +226,125 @@ TEST_F(FeedTrackerTest, ResetRebaselinesWithoutAGap) {
   send(1'500'000, 1, kT0 + 5 * kMs);  // far back but not to 0/1: a late packet
   EXPECT_EQ(a().resets.get(), 2u);
   EXPECT_EQ(a().out_of_order.get(), 1u);  // before the baseline: never seen
+}
+
+// The remembered gaps are bounded (64 per feed): a late packet for a forgotten gap counts as
+// a duplicate and its messages stay lost; recent gaps still fill, and splitting one at
+// capacity forgets the oldest.
+TEST_F(FeedTrackerTest, GapMemoryIsBounded) {
+  send(0, 1, kT0);
+  for (uint64_t i = 0; i < 70; ++i) send(2 + 2 * i, 1, kT0);  // gaps at 1, 3, 5, ..., 139
+  EXPECT_EQ(a().gaps.get(), 70u);
+  EXPECT_EQ(a().lost_messages.get(), 70u);
+  send(1, 1, kT0);    // gap 1 was forgotten (70 > 64)
+  send(11, 1, kT0);   // gap 11 (the 6th) was forgotten too
+  EXPECT_EQ(a().duplicates.get(), 2u);
+  send(13, 1, kT0);   // the 7th is the oldest remembered
+  send(139, 1, kT0);  // the newest
+  EXPECT_EQ(a().out_of_order.get(), 2u);
+  EXPECT_EQ(a().lost_messages.get(), 68u);
+  // 62 remembered now (15..137 odd); three wide gaps take it past 64.
+  send(145, 1, kT0);  // 141..144: 63 remembered
+  send(150, 1, kT0);  // 146..149: 64
+  send(155, 1, kT0);  // 151..154: the oldest (15) goes
+  send(15, 1, kT0);
+  EXPECT_EQ(a().duplicates.get(), 3u);
+  send(147, 1, kT0);  // splits 146..149 at capacity: 17 goes
+  send(17, 1, kT0);
+  EXPECT_EQ(a().duplicates.get(), 4u);
+  send(146, 1, kT0);
+  send(148, 2, kT0);
+  send(19, 1, kT0);   // still remembered
+  EXPECT_EQ(a().gaps.get(), 73u);
+  EXPECT_EQ(a().out_of_order.get(), 6u);  // 13, 139, 147, 146, 148, 19
+  EXPECT_EQ(a().recovered.get(), 7u);
+  EXPECT_EQ(a().lost_messages.get(), 70u + 3 * 4u - 7u);  // net
+}
+
+// Splitting the oldest remembered gap at capacity forgets its older part.
+TEST_F(FeedTrackerTest, SplittingTheOldestGapAtCapacity) {
+  send(0, 1, kT0);
+  for (uint64_t i = 0; i < 64; ++i) send(4 + 4 * i, 1, kT0);  // gaps 1..3, 5..7, ...
+  send(2, 1, kT0);  // splits 1..3: 1 is forgotten, 3 stays
+  send(1, 1, kT0);
+  EXPECT_EQ(a().duplicates.get(), 1u);
+  send(3, 1, kT0);
+  send(5, 3, kT0);
+  EXPECT_EQ(a().out_of_order.get(), 3u);
+  EXPECT_EQ(a().recovered.get(), 5u);
+  EXPECT_EQ(a().lost_messages.get(), 64u * 3 - 5);
+}
+
+// Against a reference that remembers every message seen: random reordering within a small
+// window, drops, duplicates and heartbeats, so fewer than 64 gaps are ever open at once.
+TEST(FeedTracker, MatchesASetBasedReference) {
+  for (uint32_t seed = 1; seed <= 20; ++seed) {
+    std::mt19937 rng(seed);
+    struct Pkt {
+      uint64_t seq;
+      uint16_t n;
+    };
+    std::vector<Pkt> sent;
+    uint64_t seq = 10'000 + seed;
+    for (int i = 0; i < 2000; ++i) {
+      const uint16_t n = static_cast<uint16_t>(rng() % 8 == 0 ? 0 : 1 + rng() % 4);
+      sent.push_back({seq, n});
+      seq += n;
+    }
+    std::vector<Pkt> wire;
+    for (std::size_t i = 0; i < sent.size(); ++i) {
+      if (i > 0 && rng() % 20 == 0) continue;  // lost (never the first)
+      wire.push_back(sent[i]);
+      if (rng() % 25 == 0) wire.push_back(sent[i - rng() % std::min<std::size_t>(i + 1, 6)]);
+    }
+    for (std::size_t i = 1; i + 1 < wire.size(); ++i)  // local reordering
+      if (rng() % 10 == 0) std::swap(wire[i], wire[i + 1 + rng() % std::min<std::size_t>(3, wire.size() - i - 1)]);
+
+    const std::vector<config::FeedConfig> feeds{corpus_feed("r", kGroupA, kPortA)};
+    Sink sink;
+    FeedTracker t(feeds, &sink);
+    std::set<uint64_t> seen;
+    bool started = false;
+    uint64_t expected = 0, base = 0, gaps = 0, lost = 0, dups = 0, ooo = 0;
+    for (const Pkt& p : wire) {
+      const std::string pl = md_payload(p.seq, p.n);
+      t.on_udp(make_udp(kPub, kGroupA, kPubPort, kPortA, pl, kT0), 1);
+      const uint64_t e = p.seq + p.n;
+      if (!started || p.seq >= expected) {
+        if (started && p.seq > expected) {
+          ++gaps;
+          lost += p.seq - expected;
+        }
+        started = true;
+        if (seen.empty()) base = p.seq;
+        expected = e;
+      } else {
+        uint64_t filled = 0;
+        for (uint64_t m = std::max(p.seq, base); m < std::min(e, expected); ++m)
+          filled += seen.count(m) == 0;
+        lost -= filled;
+        if (p.n > 0 && filled == 0 && p.seq >= base && e <= expected) {
+          ++dups;
+        } else {
+          ++ooo;
+          expected = std::max(expected, e);
+          base = std::min(base, p.seq);
+        }
+      }
+      for (uint64_t m = p.seq; m < e; ++m) seen.insert(m);
+      if (seen.empty() && !started) base = p.seq;
+    }
+    const FeedStats& st = t.stats(0);
+    EXPECT_EQ(st.gaps.get(), gaps) << seed;
+    EXPECT_EQ(sink.alerts.size(), gaps) << seed;
+    EXPECT_EQ(st.lost_messages.get(), lost) << seed;
+    EXPECT_EQ(st.duplicates.get(), dups) << seed;
+    EXPECT_EQ(st.out_of_order.get(), ooo) << seed;
+    EXPECT_EQ(st.resets.get(), 0u) << seed;
+    EXPECT_EQ(st.last_seq.get(), static_cast<int64_t>(expected - 1)) << seed;
+    EXPECT_GT(dups, 0u) << seed;
+    EXPECT_GT(ooo, 0u) << seed;
+  }
 }
 
 TEST(FeedTracker, LittleEndianFourByteSeqWithoutCount) {
