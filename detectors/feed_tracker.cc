@@ -44,10 +44,10 @@
 namespace ts::detectors {
 namespace {
 
-constexpr std::size_t kMaxGaps = 64;              // remembered missing ranges per feed
-constexpr int64_t kResetDistance = 1'000'000;     // messages: a larger jump is a restart
-constexpr int64_t kRestartWindow = 10'000;        // back to 0/1 from further ahead: restart
-constexpr uint16_t kEmpty = 0xFFFF;               // free lookup slot
+constexpr std::size_t kMaxGaps = 64;           // remembered missing ranges per feed
+constexpr int64_t kResetDistance = 1'000'000;  // messages: a larger jump is a restart
+constexpr int64_t kRestartWindow = 10'000;     // back to 0/1 from further ahead: restart
+constexpr uint16_t kEmpty = 0xFFFF;            // free lookup slot
 constexpr Nanos kNever = std::numeric_limits<Nanos>::max();
 
 // Reads an unsigned integer of `size` bytes (1, 2, 4 or 8) at p.
@@ -65,9 +65,17 @@ inline uint64_t key_hash(const IpAddr& a, Port port) noexcept {
   uint64_t lo, hi;
   std::memcpy(&lo, a.b.data(), 8);
   std::memcpy(&hi, a.b.data() + 8, 8);
-  uint64_t h = (lo ^ (hi * 0x9E3779B97F4A7C15ull) ^ (uint64_t{port} << 48) ^ port) *
-               0xFF51AFD7ED558CCDull;
+  uint64_t h =
+      (lo ^ (hi * 0x9E3779B97F4A7C15ull) ^ (uint64_t{port} << 48) ^ port) * 0xFF51AFD7ED558CCDull;
   return h ^ (h >> 29);
+}
+
+// Signed distance from `expected` to `wire`, modulo the wire width (mask + 1): half the
+// sequence space ahead, half behind.
+inline int64_t serial_diff(uint64_t wire, uint64_t expected, uint64_t mask) noexcept {
+  const uint64_t d = (wire - expected) & mask;
+  if (mask == ~uint64_t{0} || d <= (mask >> 1)) return static_cast<int64_t>(d);
+  return static_cast<int64_t>(d) - static_cast<int64_t>(mask) - 1;
 }
 
 struct SeqRange {
@@ -94,12 +102,12 @@ struct FeedTracker::Impl {
     // Sequence state (unwrapped).
     bool started = false;
     uint64_t expected = 0;
-    uint64_t base = 0;             // first sequence of the baseline
-    SeqRange gaps[kMaxGaps];       // missing ranges, ascending, non-overlapping
+    uint64_t base = 0;        // first sequence of the baseline
+    SeqRange gaps[kMaxGaps];  // missing ranges, ascending, non-overlapping
     std::size_t ngaps = 0;
     // Silence state and the last packet's addresses (silence alerts).
     bool heard = false;
-    bool silent = false;           // alert raised, waiting for a packet
+    bool silent = false;  // alert raised, waiting for a packet
     Nanos last_ts = 0;
     uint64_t last_flow_id = 0;
     IpAddr last_src, last_dst;
@@ -128,8 +136,8 @@ struct FeedTracker::Impl {
       f.mask = c.seq_size >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * c.seq_size)) - 1;
       f.min_len = c.seq_offset + c.seq_size;
       if (c.count_offset >= 0)
-        f.min_len = std::max<uint32_t>(f.min_len, static_cast<uint32_t>(c.count_offset) +
-                                                      c.count_size);
+        f.min_len =
+            std::max<uint32_t>(f.min_len, static_cast<uint32_t>(c.count_offset) + c.count_size);
       // The loader rejects duplicate names, not duplicate group:port; the first one wins.
       if (find(c.group, c.port) != nullptr) continue;
       std::size_t slot = key_hash(c.group, c.port) & slot_mask;
@@ -185,7 +193,7 @@ struct FeedTracker::Impl {
     sig::Alert a;
     // Not raised by a packet: pcap_cnt 0; addresses and flow of the feed's last packet.
     fill_alert(kFeedSilence, now, f.last_flow_id, 0, f.last_src, f.last_dst, f.last_sport,
-          f.last_dport, a);
+               f.last_dport, a);
     AlertDetail(a, "feed")
         .add("feed", f.name)
         .add_fixed("silent_seconds", static_cast<double>(now - f.last_ts) / kNanosPerSec, 3)
@@ -275,9 +283,7 @@ struct FeedTracker::Impl {
     }
     const uint64_t wire = load_uint(p.payload + f.seq_offset, f.seq_size, f.big_endian);
     const uint64_t count =
-        f.count_offset < 0
-            ? 1
-            : load_uint(p.payload + f.count_offset, f.count_size, f.big_endian);
+        f.count_offset < 0 ? 1 : load_uint(p.payload + f.count_offset, f.count_size, f.big_endian);
     st.messages.inc(count);
 
     if (!f.started) {
@@ -286,12 +292,7 @@ struct FeedTracker::Impl {
       return;
     }
 
-    // Signed distance from expected, modulo the wire width.
-    const uint64_t d = (wire - f.expected) & f.mask;
-    int64_t diff;
-    if (f.mask == ~uint64_t{0}) diff = static_cast<int64_t>(d);
-    else if (d > (f.mask >> 1)) diff = static_cast<int64_t>(d) - static_cast<int64_t>(f.mask + 1);
-    else diff = static_cast<int64_t>(d);
+    const int64_t diff = serial_diff(wire, f.expected, f.mask);
     const uint64_t seq = f.expected + static_cast<uint64_t>(diff);  // unwrapped
     const uint64_t end = seq + count;
 
@@ -410,7 +411,8 @@ void FeedTracker::collect_metrics(std::span<const FeedTracker* const> trackers,
       {"tradesentry_feed_malformed_packets_total",
        "Market-data packets too short for the sequence or count field, per feed",
        [](const FeedStats& s) { return s.malformed.get(); }},
-      {"tradesentry_feed_silences_total", "Times a feed fell silent longer than its limit, per feed",
+      {"tradesentry_feed_silences_total",
+       "Times a feed fell silent longer than its limit, per feed",
        [](const FeedStats& s) { return s.silences.get(); }},
       {"tradesentry_feed_resets_total",
        "Times a feed's sequence numbering restarted (rebaselined without a gap), per feed",

@@ -4,19 +4,18 @@
 #include "detectors/feed_tracker.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <random>
 #include <set>
 #include <string>
-#include <sys/stat.h>
 #include <vector>
 
 #include "detectors/builtin.h"
 #include "exporters/metrics.h"
 #include "sensor/capture.h"
 #include "sensor/decode.h"
-
 #include "tests/alloc_hook.h"
 #include "tests/sensor/packet_builder.h"
 
@@ -107,7 +106,7 @@ TEST_F(FeedTrackerTest, InOrderRunRaisesNothing) {
 }
 
 TEST_F(FeedTrackerTest, GapOfFourMessagesAlertsWithDetail) {
-  send(1610140, 3, kT0, 10);           // expects 1610143 next
+  send(1610140, 3, kT0, 10);                  // expects 1610143 next
   send(1610147, 2, kT0 + 975384 * 1000, 11);  // 1610143..1610146 missing
   ASSERT_EQ(sink_.alerts.size(), 1u);
   const sig::Alert& al = sink_.alerts[0];
@@ -186,9 +185,9 @@ TEST_F(FeedTrackerTest, LatePacketInTheMiddleOfAGapSplitsIt) {
 }
 
 TEST_F(FeedTrackerTest, HeartbeatsCarryTheNextExpectedSeq) {
-  send(500, 0, kT0);             // heartbeat first: expects 500
-  send(500, 2, kT0 + kMs);       // data at 500
-  send(502, 0, kT0 + 2 * kMs);   // heartbeat at expected: nothing moves
+  send(500, 0, kT0);            // heartbeat first: expects 500
+  send(500, 2, kT0 + kMs);      // data at 500
+  send(502, 0, kT0 + 2 * kMs);  // heartbeat at expected: nothing moves
   send(502, 0, kT0 + 3 * kMs);
   send(502, 1, kT0 + 4 * kMs);
   EXPECT_TRUE(sink_.alerts.empty());
@@ -200,8 +199,8 @@ TEST_F(FeedTrackerTest, HeartbeatsCarryTheNextExpectedSeq) {
                R"({"feed":"chan-a","expected_seq":503,"received_seq":506,"lost":3})");
   EXPECT_EQ(sink_.alerts[0].pcap_cnt, 9u);
   EXPECT_EQ(a().last_seq.get(), 505);
-  send(506, 1, kT0 + 6 * kMs);   // the data the heartbeat announced: in order
-  send(504, 0, kT0 + 7 * kMs);   // a stale heartbeat: late, not a duplicate
+  send(506, 1, kT0 + 6 * kMs);  // the data the heartbeat announced: in order
+  send(504, 0, kT0 + 7 * kMs);  // a stale heartbeat: late, not a duplicate
   EXPECT_EQ(sink_.alerts.size(), 1u);
   EXPECT_EQ(a().gaps.get(), 1u);
   EXPECT_EQ(a().lost_messages.get(), 3u);
@@ -211,10 +210,10 @@ TEST_F(FeedTrackerTest, HeartbeatsCarryTheNextExpectedSeq) {
 
 TEST_F(FeedTrackerTest, ResetRebaselinesWithoutAGap) {
   send(50'000, 5, kT0);
-  send(1, 3, kT0 + kMs);        // back to 1 from far ahead: publisher restarted
+  send(1, 3, kT0 + kMs);  // back to 1 from far ahead: publisher restarted
   EXPECT_EQ(a().resets.get(), 1u);
   EXPECT_EQ(a().last_seq.get(), 3);
-  send(4, 1, kT0 + 2 * kMs);    // in order after the restart
+  send(4, 1, kT0 + 2 * kMs);          // in order after the restart
   send(2'000'000, 1, kT0 + 3 * kMs);  // a jump of more than a million: also a restart
   EXPECT_EQ(a().resets.get(), 2u);
   send(2'000'001, 1, kT0 + 4 * kMs);
@@ -236,8 +235,8 @@ TEST_F(FeedTrackerTest, GapMemoryIsBounded) {
   for (uint64_t i = 0; i < 70; ++i) send(2 + 2 * i, 1, kT0);  // gaps at 1, 3, 5, ..., 139
   EXPECT_EQ(a().gaps.get(), 70u);
   EXPECT_EQ(a().lost_messages.get(), 70u);
-  send(1, 1, kT0);    // gap 1 was forgotten (70 > 64)
-  send(11, 1, kT0);   // gap 11 (the 6th) was forgotten too
+  send(1, 1, kT0);   // gap 1 was forgotten (70 > 64)
+  send(11, 1, kT0);  // gap 11 (the 6th) was forgotten too
   EXPECT_EQ(a().duplicates.get(), 2u);
   send(13, 1, kT0);   // the 7th is the oldest remembered
   send(139, 1, kT0);  // the newest
@@ -254,7 +253,7 @@ TEST_F(FeedTrackerTest, GapMemoryIsBounded) {
   EXPECT_EQ(a().duplicates.get(), 4u);
   send(146, 1, kT0);
   send(148, 2, kT0);
-  send(19, 1, kT0);   // still remembered
+  send(19, 1, kT0);  // still remembered
   EXPECT_EQ(a().gaps.get(), 73u);
   EXPECT_EQ(a().out_of_order.get(), 6u);  // 13, 139, 147, 146, 148, 19
   EXPECT_EQ(a().recovered.get(), 7u);
@@ -298,7 +297,8 @@ TEST(FeedTracker, MatchesASetBasedReference) {
       if (rng() % 25 == 0) wire.push_back(sent[i - rng() % std::min<std::size_t>(i + 1, 6)]);
     }
     for (std::size_t i = 1; i + 1 < wire.size(); ++i)  // local reordering
-      if (rng() % 10 == 0) std::swap(wire[i], wire[i + 1 + rng() % std::min<std::size_t>(3, wire.size() - i - 1)]);
+      if (rng() % 10 == 0)
+        std::swap(wire[i], wire[i + 1 + rng() % std::min<std::size_t>(3, wire.size() - i - 1)]);
 
     const std::vector<config::FeedConfig> feeds{corpus_feed("r", kGroupA, kPortA)};
     Sink sink;
@@ -416,7 +416,7 @@ TEST_F(FeedTrackerTest, ShortPacketsAreMalformed) {
   EXPECT_EQ(a().packets.get(), 4u);
   EXPECT_EQ(a().messages.get(), 1u);
   EXPECT_EQ(a().last_packet_ns.get(), kT0 + 3 * kMs);  // the feed was heard
-  send(101, 1, kT0 + 4 * kMs);  // sequence state untouched
+  send(101, 1, kT0 + 4 * kMs);                         // sequence state untouched
   EXPECT_TRUE(sink_.alerts.empty());
   EXPECT_EQ(a().gaps.get(), 0u);
 }
@@ -486,7 +486,7 @@ TEST_F(FeedTrackerTest, NonFeedUdpIsIgnored) {
   t_.on_udp(make_udp(kPub, kGroupA, kPubPort, kPortB, pl, kT0), 1);  // feed group, other port
   t_.on_udp(make_udp(kPub, kGroupB, kPubPort, kPortA, pl, kT0), 1);  // other group, feed port
   t_.on_udp(make_udp(kPub, ip4(10, 0, 0, 1), kPubPort, kPortA, pl, kT0), 1);
-  t_.on_udp(make_udp(kGroupA, kPub, kPortA, kPubPort, pl, kT0), 1);  // feed as the source
+  t_.on_udp(make_udp(kGroupA, kPub, kPortA, kPubPort, pl, kT0), 1);     // feed as the source
   PacketView tcp = make_udp(kPub, kGroupA, kPubPort, kPortA, pl, kT0);  // TCP to the feed
   tcp.l4 = L4::kTcp;
   tcp.ip_proto = 6;
@@ -559,8 +559,8 @@ TEST(FeedTracker, MetricsAreSummedOverWorkersExactly) {
            name + "{feed=\"chan-a\"} " + a + "\n" + name + "{feed=\"chan-b\"} " + b + "\n";
   };
   const std::string want =
-      family("tradesentry_feed_packets_total", "counter",
-             "Market-data packets received, per feed", "6", "2") +
+      family("tradesentry_feed_packets_total", "counter", "Market-data packets received, per feed",
+             "6", "2") +
       family("tradesentry_feed_bytes_total", "counter",
              "UDP payload bytes of market-data packets, per feed", "73", "38") +
       family("tradesentry_feed_messages_total", "counter",
@@ -580,8 +580,7 @@ TEST(FeedTracker, MetricsAreSummedOverWorkersExactly) {
              "feed",
              "1", "0") +
       family("tradesentry_feed_malformed_packets_total", "counter",
-             "Market-data packets too short for the sequence or count field, per feed", "1",
-             "0") +
+             "Market-data packets too short for the sequence or count field, per feed", "1", "0") +
       family("tradesentry_feed_silences_total", "counter",
              "Times a feed fell silent longer than its limit, per feed", "1", "1") +
       family("tradesentry_feed_resets_total", "counter",
