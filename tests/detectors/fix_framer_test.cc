@@ -437,6 +437,13 @@ TEST(FixFramer, NonNumericBodyLength) {
     EXPECT_EQ(m.body_length_actual, soh(body).size()) << v;
     EXPECT_EQ(m.get(FixTag::kBodyLength), v);
   }
+  {  // not a number even when the body is empty (actual 0)
+    Framing r;
+    r.feed(make_fix("FIX.4.4", "", "x"), 1);
+    ASSERT_EQ(r.rec.msgs.size(), 1u);
+    EXPECT_EQ(r.rec.msgs[0].errors, kFixErrBadBodyLength | kFixErrMissingHeader);
+    EXPECT_EQ(r.rec.msgs[0].body_length_actual, 0u);
+  }
 }
 
 TEST(FixFramer, BadMsgSeqNum) {
@@ -609,6 +616,14 @@ TEST(FixFramer, NotAFieldIsGarbage) {
     EXPECT_EQ(r.st().resyncs, 1u) << bad;
     EXPECT_EQ(r.st().messages, 1u) << bad;
     EXPECT_EQ(r.st().truncated, 0u) << bad;
+  }
+  {  // the SOH ending a field without "=" may precede the next message's "8="
+    const std::string broken = soh("8=FIX.4.4|9=20|35=D|49=CLIENT1|123|");
+    Framing r;
+    r.feed(broken + next, 1);
+    ASSERT_EQ(r.rec.msgs.size(), 1u);
+    EXPECT_EQ(r.rec.msgs[0].stream_offset, broken.size());
+    EXPECT_EQ(r.rec.garbage_total(), broken.size());
   }
 }
 
