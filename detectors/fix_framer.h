@@ -184,6 +184,7 @@ class FixFramer {
 
   const uint8_t* hunt(const uint8_t* p, Nanos ts, FixMessageHandler& h) noexcept;
   const uint8_t* scan_message(const uint8_t* p, Nanos ts, FixMessageHandler& h) noexcept;
+  const uint8_t* plain_fields(const uint8_t* p) noexcept;
   void start_message(uint64_t start, Nanos first_ts, const uint8_t* p, Nanos ts,
                      FixMessageHandler& h) noexcept;
   bool begin_value(const uint8_t* p, Nanos ts, FixMessageHandler& h) noexcept;
@@ -204,8 +205,13 @@ class FixFramer {
   }
   Nanos ts_at(uint64_t at, Nanos ts) const noexcept { return at >= buf_off_ ? ts : prev_ts_; }
 
+  static constexpr uint32_t kMaskedBitsTags = 1024;
+
   FixFramerConfig cfg_;
   FixFramerStats stats_;
+  // Masked tags below kMaskedBitsTags (554 included) as bits; masked_high_: some above.
+  uint64_t masked_bits_[kMaskedBitsTags / 64] = {};
+  bool masked_high_ = false;
   FixMessage msg_;
   State state_ = State::kHunt;
   Num num_ = Num::kNone;
