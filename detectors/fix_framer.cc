@@ -1,12 +1,18 @@
 // FixFramer implementation: the field state machine described in fix_framer.h.
 //
-// Cost: only tag digits are looked at one byte at a time; a value is skipped with memchr for
-// SOH and touched again only when it is kept (FixTag), numeric (the BodyLength, the first
-// MsgSeqNum, the CheckSum) or masked. The byte sum for CheckSum and FixMessage::head are
-// brought up to date lazily by sync(), over contiguous runs of the current buffer (a word-wise
-// byte sum and one memcpy), at the points where they must be exact: "10=", a masked value, the
-// end of the message and the end of the buffer. Lengths come from stream offsets, so nothing
-// is counted per byte.
+// Two paths over the same state. whole_fields() takes the fields that lie entirely in the
+// current buffer (nearly all of them): tag digits in one word (parse_tag8), the SOH with a
+// 16-byte compare (find_soh), the value touched again only when it is kept (FixTag), numeric
+// (BodyLength, the first MsgSeqNum, CheckSum) or masked. The general path in scan_message()
+// reads a field byte by byte, state in members, so a field may stop at any byte at the end of
+// a buffer and go on in the next; it also handles what the fast path leaves to it (not a
+// field, a "8=" restart, the max_message limit). Both apply the same checks: the tests that
+// cut a stream at every byte compare the two.
+//
+// The byte sum for CheckSum and FixMessage::head are brought up to date lazily by sync(), over
+// contiguous runs of the current buffer (psadbw and one memcpy), at the points where they must
+// be exact: "10=", a masked value, the end of the message and the end of the buffer. Lengths
+// come from stream offsets, so nothing is counted per byte.
 //
 // Accounting: every byte fed ends up either in a delivered message (FixMessage::length) or in
 // garbage (stats.garbage_bytes); after end() the two add up to offset().
@@ -53,7 +59,7 @@ constexpr uint32_t kTagNumbers[] = {
 static_assert(std::size(kTagNumbers) == static_cast<std::size_t>(FixTag::kCount));
 static_assert(static_cast<std::size_t>(FixTag::kCount) <= 64, "kept_mask_ is one uint64_t");
 
-// Tag number -> FixTag, plus kSpecial for the tags the general path must see (BeginString
+// Tag number -> FixTag, plus kSpecial for the tags with checks of their own (BeginString
 // restarts, BodyLength, MsgType, MsgSeqNum, CheckSum): one table read (555 bytes) per field
 // instead of a switch.
 constexpr uint32_t kMaxKeptTag = 554;
@@ -200,7 +206,19 @@ inline bool parse_number(const uint8_t* p, const uint8_t* q, uint64_t& out) noex
 }
 
 // memcpy of n <= kFixValueMax bytes without a library call: overlapping word copies.
-inline void copy_short(char* d, const uint8_t* s, std::size_t n) noexcept;
+inline void copy_short(char* d, const uint8_t* s, std::size_t n) noexcept {
+  if (n >= 8) {
+    for (std::size_t i = 0; i + 8 < n; i += 8) std::memcpy(d + i, s + i, 8);
+    std::memcpy(d + n - 8, s + n - 8, 8);
+  } else if (n >= 4) {
+    std::memcpy(d, s, 4);
+    std::memcpy(d + n - 4, s + n - 4, 4);
+  } else if (n > 0) {
+    d[0] = static_cast<char>(s[0]);
+    d[n / 2] = static_cast<char>(s[n / 2]);
+    d[n - 1] = static_cast<char>(s[n - 1]);
+  }
+}
 
 // A kept value's first k <= kFixValueMax bytes into d (kFixValueMax bytes). Short values
 // (the usual case) in one 16-byte load and store when 16 bytes can be read at s, with the
@@ -221,20 +239,6 @@ inline void copy_value(char* d, const uint8_t* s, std::size_t k,
   (void)readable_end;
 #endif
   copy_short(d, s, k);
-}
-
-inline void copy_short(char* d, const uint8_t* s, std::size_t n) noexcept {
-  if (n >= 8) {
-    for (std::size_t i = 0; i + 8 < n; i += 8) std::memcpy(d + i, s + i, 8);
-    std::memcpy(d + n - 8, s + n - 8, 8);
-  } else if (n >= 4) {
-    std::memcpy(d, s, 4);
-    std::memcpy(d + n - 4, s + n - 4, 4);
-  } else if (n > 0) {
-    d[0] = static_cast<char>(s[0]);
-    d[n / 2] = static_cast<char>(s[n / 2]);
-    d[n - 1] = static_cast<char>(s[n - 1]);
-  }
 }
 
 }  // namespace

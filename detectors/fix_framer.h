@@ -174,10 +174,10 @@ class FixFramer {
 
  private:
   // Implementation state: a field-level state machine (hunting for "<SOH>8=", tag digits,
-  // value up to SOH), the message being filled, and the offsets from which body length and
-  // length are computed. The byte sum and FixMessage::head are filled lazily from the current
-  // buffer (sync()), so the per-byte work is the tag digits and a memchr for SOH per value.
-  // See fix_framer.cc.
+  // value up to SOH) with a fast path for fields that lie whole in the buffer, the message
+  // being filled, and the stream offsets from which body length and length are computed.
+  // The byte sum and FixMessage::head are filled lazily from the current buffer (sync()).
+  // sizeof(FixFramer) is about 2.6 KB, most of it the FixMessage. See fix_framer.cc.
   enum class State : uint8_t { kHunt, kTag, kValue };
   // Numeric value being read: BodyLength (second field), MsgSeqNum (first 34=), CheckSum.
   enum class Num : uint8_t { kNone, kBodyLength, kSeqNum, kCheckSum };
