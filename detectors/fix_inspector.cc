@@ -209,7 +209,6 @@ struct Conn {
   FixFramer fr[2];
   ConnState s{};
   uint32_t prev = kNil, next = kNil;  // active list (in use) or free list
-  bool in_use = false;
 };
 
 // Per-session counters, read by the scrape thread. The name is written once, before the
@@ -414,7 +413,11 @@ struct FixInspector::Impl final : FixMessageHandler {
     return found;
   }
 
-  Conn* allocate(const Flow& flow, bool count = true) noexcept {
+  // A connection state for `flow` (its server's allow-list and TLS flag from configured()),
+  // or null when the pool is empty (counted; the flow is marked untracked). `count`: count
+  // the connection now (false while probing: counted once recognised).
+  Conn* allocate(const Flow& flow, bool count, const std::vector<std::string>* allow,
+                 bool tls) noexcept {
     if (count) stats.connections.inc();
     if (free_head == kNil) {
       if (!count) stats.connections.inc();
@@ -426,7 +429,6 @@ struct FixInspector::Impl final : FixMessageHandler {
     Conn& c = conns[i];
     free_head = c.next;
     c.s = ConnState{};
-    c.in_use = true;
     c.prev = kNil;
     c.next = active_head;
     if (active_head != kNil) conns[active_head].prev = i;
@@ -441,21 +443,17 @@ struct FixInspector::Impl final : FixMessageHandler {
     s.gen = ++gen_counter;
     s.midstream = flow.midstream;
     s.session = kNil;
-    bool tls = false;
-    (void)configured(flow, s.allow, tls);
-    if (!s.allow && !cfg.allowed_comp_ids.empty()) s.allow = &cfg.allowed_comp_ids;
+    s.allow = allow ? allow : (cfg.allowed_comp_ids.empty() ? nullptr : &cfg.allowed_comp_ids);
     s.tls = tls;
     slots[flow.slot] = kSlotConn + i;
     return &c;
   }
 
-  void release(Conn& c, Nanos ts) noexcept {
-    (void)ts;
+  void release(Conn& c) noexcept {
     if (c.s.logon == Logon::kLoggedOn) active_sessions.add(-1);
     const uint32_t i = index_of(c);
     if (c.prev != kNil) conns[c.prev].next = c.next; else active_head = c.next;
     if (c.next != kNil) conns[c.next].prev = c.prev;
-    c.in_use = false;
     c.s.flow_id = 0;
     c.prev = kNil;
     c.next = free_head;
@@ -488,7 +486,7 @@ struct FixInspector::Impl final : FixMessageHandler {
     if (v >= kSlotConn) {
       c = &conns[v - kSlotConn];
       if (c->s.flow_id != flow.id) {  // stale: the previous flow's end was not seen
-        release(*c, ts);
+        release(*c);
         slots[flow.slot] = v = kSlotUnknown;
         c = nullptr;
       }
@@ -519,7 +517,7 @@ struct FixInspector::Impl final : FixMessageHandler {
       return nullptr;
     }
     if (!conf && sig == 0) {  // "8=F": wait for the rest before counting the connection
-      Conn* c = allocate(flow, /*count=*/false);  // counted once decided
+      Conn* c = allocate(flow, /*count=*/false, allow, tls);
       if (!c) return nullptr;
       c->s.probing = true;
       c->s.probe_dir = dir;
@@ -528,7 +526,7 @@ struct FixInspector::Impl final : FixMessageHandler {
       c->s.probe_ts = ts;
       return c;
     }
-    Conn* c = allocate(flow);
+    Conn* c = allocate(flow, /*count=*/true, allow, tls);
     if (!c) return nullptr;
     start_framers(*c, dir, sig > 0);
     return c;
@@ -552,7 +550,7 @@ struct FixInspector::Impl final : FixMessageHandler {
       }
     }
     if (sig < 0) {  // not FIX after all (or the other side spoke first)
-      release(c, ts);
+      release(c);
       slots[flow.slot] = kSlotNotFix;
       return false;
     }
@@ -569,7 +567,7 @@ struct FixInspector::Impl final : FixMessageHandler {
     Conn* c = conn_of(flow);
     if (!c) return;
     if (c->s.probing) {
-      release(*c, ts);
+      release(*c);
       slots[flow.slot] = kSlotNotFix;
       return;
     }
@@ -589,7 +587,7 @@ struct FixInspector::Impl final : FixMessageHandler {
     const uint32_t v = slots[flow.slot];
     Conn* c = v >= kSlotConn ? &conns[v - kSlotConn] : nullptr;
     if (c && c->s.flow_id != flow.id) {  // stale: an earlier flow's end was not seen
-      release(*c, ts);
+      release(*c);
       c = nullptr;
     }
     if (c) {
@@ -603,7 +601,7 @@ struct FixInspector::Impl final : FixMessageHandler {
         }
         if (c->s.logon == Logon::kSent) logon_failed(*c, ts, "disconnect");
       }
-      release(*c, ts);
+      release(*c);
     }
     slots[flow.slot] = kSlotUnknown;
   }
