@@ -881,8 +881,11 @@ struct FixInspector::Impl final : FixMessageHandler {
     } else if (seq == s.expected_seq) {
       ++s.expected_seq;
     } else if (seq > s.expected_seq) {
+      // Every gap is counted; only large ones alert (engines recover small ones routinely
+      // with ResendRequest / GapFill).
       if (SessionStats* ss = session_of(c)) ss->gaps.inc();
-      seq_alert(c, d, m, kFixSeqGap, s.expected_seq, seq);
+      if (seq - s.expected_seq >= static_cast<uint64_t>(std::max(1, cfg.seq_gap_alert_min)))
+        seq_alert(c, d, m, kFixSeqGap, s.expected_seq, seq);
       s.expected_seq = seq + 1;
     } else if (!flag_yes(m, FixTag::kPossDupFlag)) {
       // Too low: the receiver would not accept it; expected stays where the session is.

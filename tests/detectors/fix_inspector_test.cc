@@ -654,6 +654,16 @@ TEST_F(FixInspectorTest, SequenceGapThenGapFill) {
   EXPECT_EQ(sink.alerts.size(), 1u);
   EXPECT_EQ(scrape("tradesentry_fix_sequence_gaps_total"),
             std::vector<std::string>{"tradesentry_fix_sequence_gaps_total{session=\"CLI1->SRV1\"} 1"});
+  // Negative: a gap smaller than seq_gap_alert_min (10) is counted, not alerted; 10 alerts.
+  up(c, "0", "", at_ms(15), 58 + 9);
+  EXPECT_EQ(sink.alerts.size(), 1u);
+  up(c, "0", "", at_ms(16), 68 + 10);
+  ASSERT_EQ(sids(), (std::vector<uint32_t>{kFixSeqGap, kFixSeqGap}));
+  EXPECT_EQ(std::string(sink.alerts[1].detail),
+            "{\"session\":\"CLI1->SRV1\",\"msg_type\":\"0\",\"expected_seq\":68,"
+            "\"received_seq\":78,\"missing\":10}");
+  EXPECT_EQ(scrape("tradesentry_fix_sequence_gaps_total"),
+            std::vector<std::string>{"tradesentry_fix_sequence_gaps_total{session=\"CLI1->SRV1\"} 3"});
 }
 
 TEST_F(FixInspectorTest, SequenceTooLowDuplicateAndPossDup) {
