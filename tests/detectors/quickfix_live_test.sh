@@ -10,8 +10,10 @@
 # time): the sensor's tradesentry_fix_messages_total per direction and MsgType, mid-session
 # (before the logout) and at the end; tradesentry_fix_sessions_active 1 then 0; the
 # order-to-acknowledgement histogram (count = orders, sum and every bucket inside the bracket
-# the two engines' logs give, see fix_session_check.py); no gid 9001 alert for this clean
-# session; the Account value in no output; no packet dropped; exit 0 on SIGTERM.
+# the two engines' logs give, see fix_session_check.py); the same against a capture of the
+# sensor's interface decoded by tshark (counts equal, latency sum within 1 us per order, buckets
+# equal); no alert for this clean session; the Account value in no output; no packet dropped;
+# exit 0 on SIGTERM. TS_KEEP_WORK=1 keeps the logs, scrapes and captures.
 set -euo pipefail
 BIN=${TS_BIN:?} BUILD=${TS_BUILD:?}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,22 +22,22 @@ PEER=$BUILD/fix_peer
 CHECK=$here/quickfix/fix_session_check.py
 [ -x "$PEER" ] || { echo "SKIP: $PEER not built (needs libquickfix-dev; make deps installs it)"; exit 77; }
 if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root for ip netns"; exit 77; fi
-need_tools ip curl /usr/bin/python3
+need_tools ip curl /usr/bin/python3 dumpcap tshark
 
 ORDERS=200 CANCELS=20 ACCOUNT=ACC123456789 CLIENT=BROKER01 SERVER=EXCHANGE
 SRV_IP=10.231.0.2 CLI_IP=10.231.0.1 FIX_PORT=9876
 work=$(mktemp -d /tmp/tradesentry-quickfix-XXXXXX)
-pid= apid= ipid=
+pid= apid= ipid= cpid=
 
 # Two namespaces, one veth pair: NS (server side: exchange + sensor on B), NC (client: A).
 tag=$$
 NS=tsqsn$tag NC=tsqcn$tag A=tsqa$tag B=tsqb$tag
 cleanup() {
   local p
-  for p in $pid $apid $ipid; do kill -9 "$p" 2>/dev/null || true; done
+  for p in $pid $apid $ipid $cpid; do kill -9 "$p" 2>/dev/null || true; done
   ip netns del "$NC" 2>/dev/null || true  # deletes the veth pair with it
   ip netns del "$NS" 2>/dev/null || true
-  rm -rf "$work"
+  if [ -n "${TS_KEEP_WORK:-}" ]; then echo "kept $work"; else rm -rf "$work"; fi
   return 0
 }
 trap cleanup EXIT
@@ -62,7 +64,7 @@ metric() {  # the value of one series (exact name{labels} as served) in FILE, or
 }
 run_checks() {  # PREFIX METRICS_FILE [noinfo]: the engines' logs vs the sensor's metrics
   local name got want
-  while IFS='|' read -r name got want; do
+  while IFS='|' read -r name got want; do  # ${wire[@]}: the capture, for the end checks
     case $name in
       info\ *) [ -n "${3:-}" ] || echo "$name" ;;
       *) check "$name" "$got" "$want" ;;
@@ -70,7 +72,8 @@ run_checks() {  # PREFIX METRICS_FILE [noinfo]: the engines' logs vs the sensor'
   done < <(/usr/bin/python3 "$CHECK" --prefix "$1" --metrics "$2" --client "$CLIENT" \
              --server "$SERVER" --orders "$ORDERS" --cancels "$CANCELS" \
              --initiator-log "$dir/ini/FIX.4.4-$CLIENT-$SERVER.messages.current.log" \
-             --acceptor-log "$dir/acc/FIX.4.4-$SERVER-$CLIENT.messages.current.log")
+             --acceptor-log "$dir/acc/FIX.4.4-$SERVER-$CLIENT.messages.current.log" \
+             ${wire[@]+"${wire[@]}"})
 }
 counts_match() {  # METRICS_FILE: exit 0 once the sensor's counts equal the logs'
   /usr/bin/python3 "$CHECK" --counts-only --metrics "$1" --client "$CLIENT" --server "$SERVER" \
@@ -91,8 +94,13 @@ settle() {  # OUT: scrape until the counts match the logs (5 s at most), keep th
 # run NAME FIX_YAML: one session under a sensor started with this fix: section.
 run() {
   local name=$1 p="$1: " rc
-  dir=$work/$name
+  dir=$work/$name wire=()
   mkdir -p "$dir/acc" "$dir/ini" "$dir/logs"
+  # The reference capture, beside the sensor on the same interface (nanosecond pcapng).
+  ip netns exec "$NS" dumpcap -q -i "$B" -f "tcp port $FIX_PORT" -w "$dir/wire.pcapng" \
+    2>"$dir/dumpcap.err" &
+  cpid=$!
+  for _ in $(seq 100); do grep -q "Capturing on" "$dir/dumpcap.err" && break; sleep 0.1; done
   cat > "$dir/sensor.yaml" <<EOF
 workers: 2
 outputs:
@@ -137,6 +145,8 @@ EOF
   check "${p}acceptor exit status" "$rc" 0
 
   settle "$dir/end.prom"
+  kill -INT "$cpid"; wait "$cpid" || true; cpid=
+  wire=(--wire "$dir/wire.pcapng" --fix-port "$FIX_PORT")
   kill -TERM "$pid"
   rc=0; wait "$pid" || rc=$?; pid=
   check "${p}sensor exit status after SIGTERM" "$rc" 0

@@ -17,8 +17,25 @@ and the same holds for the sums and for every histogram bucket (orders whose sen
 <= le are at least those whose initiator-side latency is <= le, at most those whose
 acceptor-side latency is <= le). The engines' timestamps are truncated to the microsecond
 (UtcTimeStamp), the sensor's are the kernel's nanoseconds on the same clock, so each logged
-difference is off by less than 1 us: the tolerance is 1 us per order.
+difference is off by less than 1 us: the tolerance is 1 us per order. The bracket is as wide as
+the engines' own scheduling delays (tens of microseconds to milliseconds on a loaded machine).
+
+Wire reference (--wire). A capture of the same interface taken beside the sensor (dumpcap, the
+kernel's nanosecond timestamps) decoded by tshark's FIX dissector with TCP reassembly, which
+reports a message in the frame that completes it: the same packet times the sensor uses (the
+last byte of the order, the last byte of its first ExecutionReport). Its message counts must
+equal the engines' logs, and the sensor's latency sum must equal the wire's within 5 us per
+order; every histogram bucket must lie between the wire's counts of latencies <= le - 5 us and
+<= le + 5 us. Why 5 us: a packet the server sends carries one kernel timestamp for every
+capture socket, but a packet the veth receives is stamped by each capture socket as it gets it
+(Linux 6.18: two dumpcaps on the same veth differed by 0.24 to 3.5 us, mean 0.6 us, on every
+received packet, never on a sent one). So each order's time (received on the server's end)
+differs by a few microseconds between the sensor and the reference capture, its
+ExecutionReport's time does not. Replayed offline from the reference capture, the sensor's sum
+equals the wire's to the nanosecond.
 """
+import subprocess
+import xml.etree.ElementTree as ET
 import argparse
 import re
 import sys
@@ -65,6 +82,37 @@ def latencies(log):
                 and f.get("11") not in lat:
             lat[f.get("11")] = t - sent[f.get("11")]
     return lat
+
+
+def read_wire(pcap, fix_port):
+    """[(time_ns, direction, {msg fields})], one entry per FIX message tshark decodes."""
+    out = []
+    cmd = ["tshark", "-n", "-r", pcap, "-d", "tcp.port==%d,fix" % fix_port,
+           "-o", "tcp.reassemble_out_of_order:TRUE", "-Y", "fix", "-T", "pdml"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    for _, el in ET.iterparse(proc.stdout):
+        if el.tag != "packet":
+            continue
+        t, d = None, None
+        for f in el.iter("field"):
+            if f.get("name") == "frame.time_epoch" and t is None:
+                sec, _, frac = f.get("show").partition(".")
+                t = int(sec) * 10 ** 9 + int((frac + "000000000")[:9])
+            elif f.get("name") == "tcp.dstport" and d is None:
+                d = "to_server" if int(f.get("show")) == fix_port else "to_client"
+        for proto in el.iter("proto"):
+            if proto.get("name") != "fix":
+                continue
+            fields = {}
+            for f in proto.iter("field"):
+                n = f.get("name") or ""
+                if n.startswith("fix."):
+                    fields.setdefault(n[4:], f.get("show"))
+            out.append((t, d, {"35": fields.get("MsgType"), "11": fields.get("ClOrdID"),
+                               "150": fields.get("ExecType")}))
+        el.clear()
+    proc.wait()
+    return out
 
 
 LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)')
@@ -115,6 +163,8 @@ def main():
     ap.add_argument("--orders", type=int, required=True)
     ap.add_argument("--cancels", type=int, required=True)
     ap.add_argument("--prefix", default="")
+    ap.add_argument("--wire", help="capture of the sensor's interface (pcap/pcapng)")
+    ap.add_argument("--fix-port", type=int, default=0, help="the acceptor's port, with --wire")
     ap.add_argument("--counts-only", action="store_true",
                     help="exit 0 when the sensor's message counts equal the logs' (no output)")
     a = ap.parse_args()
@@ -186,6 +236,36 @@ def main():
         check("latency +Inf bucket", int(buckets[-1][1]), count)
 
     us = lambda s: "%.1f us" % (s * 1e6)
+    if a.wire:
+        wire = read_wire(a.wire, a.fix_port)
+        check("wire (tshark): counts = engine logs", fmt(counts(wire)), fmt(ci))
+        lw = latencies(wire)  # nanoseconds
+        check("wire (tshark): orders with a New report", len(lw), a.orders)
+        wsum = sum(lw.values()) / 1e9
+        tol_ns = 5000  # per order, see above
+        check("order_ack_latency_seconds_sum = wire sum within %d us (5 us per order)"
+              % (5 * len(lw)), abs(total - wsum) <= tol_ns * len(lw) / 1e9, True)
+        bad = []
+        exact = 0
+        for le, c in buckets:
+            if le == float("inf"):
+                continue
+            le_ns = round(le * 1e9)
+            at_least = sum(1 for v in lw.values() if v <= le_ns - tol_ns)
+            at_most = sum(1 for v in lw.values() if v <= le_ns + tol_ns)
+            exact += c == sum(1 for v in lw.values() if v <= le_ns)
+            if not at_least <= c <= at_most:
+                bad.append("le=%g:%d not in [%d,%d]" % (le, c, at_least, at_most))
+        check("latency buckets within the wire's +-5 us", ";".join(bad) or "all %d" % len(buckets),
+              "all %d" % len(buckets))
+        out.append("info %slatency buckets equal to the wire's exactly: %d of %d"
+                   % (p, exact, len(buckets) - 1))
+        out.append("info %slatency sum: sensor - wire = %.0f ns over %d orders (%.2f us per order)"
+                   % (p, (total - wsum) * 1e9, len(lw), (total - wsum) * 1e6 / max(1, len(lw))))
+        vals = [v / 1e9 for v in lw.values()]
+        out.append("info %swire latency: sum %s, p50 %s, p90 %s, p99 %s, max %s"
+                   % (p, us(wsum), us(quantile(0.5, vals)), us(quantile(0.9, vals)),
+                      us(quantile(0.99, vals)), us(max(vals, default=0))))
     out.append("info %slatency sum: sensor %s, acceptor log %s, initiator log %s (%d orders)"
                % (p, us(total), us(sum(la.values())), us(sum(li.values())), len(li)))
     for q in (0.5, 0.9, 0.99):
