@@ -11,9 +11,10 @@
 # (before the logout) and at the end; tradesentry_fix_sessions_active 1 then 0; the
 # order-to-acknowledgement histogram (count = orders, sum and every bucket inside the bracket
 # the two engines' logs give, see fix_session_check.py); the same against a capture of the
-# sensor's interface decoded by tshark (counts equal, latency sum within 1 us per order, buckets
-# equal); no alert for this clean session; the Account value in no output; no packet dropped;
-# exit 0 on SIGTERM. TS_KEEP_WORK=1 keeps the logs, scrapes and captures.
+# sensor's interface decoded by tshark (counts equal, latency sum and buckets within 5 us per
+# order); the EVE stats fix.* (one connection, every message, nothing malformed, skipped or
+# evicted); no alert for this clean session; the Account value in no output; no packet
+# dropped; exit 0 on SIGTERM. TS_KEEP_WORK=1 keeps the logs, scrapes and captures.
 set -euo pipefail
 BIN=${TS_BIN:?} BUILD=${TS_BUILD:?}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -62,9 +63,11 @@ scrape() { ip netns exec "$NS" curl -sf "http://127.0.0.1:$mport/metrics"; }
 metric() {  # the value of one series (exact name{labels} as served) in FILE, or "absent"
   awk -v s="$2" '$1 == s {print $2; found=1} END {if (!found) print "absent"}' "$1"
 }
-run_checks() {  # PREFIX METRICS_FILE [noinfo]: the engines' logs vs the sensor's metrics
+# PREFIX METRICS_FILE [noinfo]: the engines' logs (and the capture, when ${wire[@]} names it)
+# vs the sensor's metrics
+run_checks() {
   local name got want
-  while IFS='|' read -r name got want; do  # ${wire[@]}: the capture, for the end checks
+  while IFS='|' read -r name got want; do
     case $name in
       info\ *) [ -n "${3:-}" ] || echo "$name" ;;
       *) check "$name" "$got" "$want" ;;
@@ -162,6 +165,15 @@ EOF
     "$(cat "$eve" "$dir/mid.prom" "$dir/end.prom" "$dir/sensor.err" "$dir/logs"/*.prom 2>/dev/null \
        | grep -c "$ACCOUNT" || true)" 0
   get() { stat_of "$eve" "$1"; }
+  local total
+  total=$(/usr/bin/python3 -c 'import re,sys; print(sum(1 for l in open(sys.argv[1], "rb")
+    if re.search(rb" : 8=FIX", l)))' "$dir/ini/FIX.4.4-$CLIENT-$SERVER.messages.current.log")
+  check "${p}stats fix.connections" "$(get fix.connections)" 1
+  check "${p}stats fix.messages (initiator log: $total)" "$(get fix.messages)" "$total"
+  for c in connections_untracked malformed garbage_bytes stream_gaps orders_evicted \
+           sessions_over_cap sessions_active alerts; do
+    check "${p}stats fix.$c" "$(get fix.$c)" 0
+  done
   check "${p}capture.kernel_drops" "$(get capture.kernel_drops)" 0
   check "${p}capture.ring_drops" "$(get capture.ring_drops)" 0
   check "${p}capture.pool_drops" "$(get capture.pool_drops)" 0
