@@ -1,12 +1,18 @@
 // FixFramer implementation: the field state machine described in fix_framer.h.
 //
-// Cost: only tag digits are looked at one byte at a time; a value is skipped with memchr for
-// SOH and touched again only when it is kept (FixTag), numeric (the BodyLength, the first
-// MsgSeqNum, the CheckSum) or masked. The byte sum for CheckSum and FixMessage::head are
-// brought up to date lazily by sync(), over contiguous runs of the current buffer (a word-wise
-// byte sum and one memcpy), at the points where they must be exact: "10=", a masked value, the
-// end of the message and the end of the buffer. Lengths come from stream offsets, so nothing
-// is counted per byte.
+// Two paths over the same state. whole_fields() takes the fields that lie entirely in the
+// current buffer (nearly all of them): tag digits in one word (parse_tag8), the SOH with a
+// 16-byte compare (find_soh), the value touched again only when it is kept (FixTag), numeric
+// (BodyLength, the first MsgSeqNum, CheckSum) or masked. The general path in scan_message()
+// reads a field byte by byte, state in members, so a field may stop at any byte at the end of
+// a buffer and go on in the next; it also handles what the fast path leaves to it (not a
+// field, a "8=" restart, the max_message limit). Both apply the same checks: the tests that
+// cut a stream at every byte compare the two.
+//
+// The byte sum for CheckSum and FixMessage::head are brought up to date lazily by sync(), over
+// contiguous runs of the current buffer (psadbw and one memcpy), at the points where they must
+// be exact: "10=", a masked value, the end of the message and the end of the buffer. Lengths
+// come from stream offsets, so nothing is counted per byte.
 //
 // Accounting: every byte fed ends up either in a delivered message (FixMessage::length) or in
 // garbage (stats.garbage_bytes); after end() the two add up to offset().
@@ -53,7 +59,7 @@ constexpr uint32_t kTagNumbers[] = {
 static_assert(std::size(kTagNumbers) == static_cast<std::size_t>(FixTag::kCount));
 static_assert(static_cast<std::size_t>(FixTag::kCount) <= 64, "kept_mask_ is one uint64_t");
 
-// Tag number -> FixTag, plus kSpecial for the tags the general path must see (BeginString
+// Tag number -> FixTag, plus kSpecial for the tags with checks of their own (BeginString
 // restarts, BodyLength, MsgType, MsgSeqNum, CheckSum): one table read (555 bytes) per field
 // instead of a switch.
 constexpr uint32_t kMaxKeptTag = 554;
@@ -80,43 +86,62 @@ inline FixTag tag_index(uint32_t tag) noexcept {
 constexpr std::size_t idx(FixTag t) noexcept { return static_cast<std::size_t>(t); }
 constexpr uint64_t bit(FixTag t) noexcept { return uint64_t{1} << idx(t); }
 
-// Byte sum of [p, p + n) (mod 2^32; CheckSum needs it mod 256). SSE2: psadbw adds 16 bytes
-// per instruction. Otherwise eight bytes at a time in four 16-bit lanes, folded every 128
-// words (a word adds at most 2 * 255 to a lane, so 128 words cannot overflow one).
-inline uint32_t byte_sum(const uint8_t* p, std::size_t n) noexcept {
+// Byte sum of [p, p + n) (mod 2^32; CheckSum needs it mod 256); the bytes from `lo` up to
+// p + n are readable. SSE2: psadbw adds 16 bytes per instruction, and the last n % 16 bytes
+// are the top of the 16 ending at p + n, the others masked off. Otherwise eight bytes at a
+// time in four 16-bit lanes, folded every 128 words (a word adds at most 2 * 255 to a lane,
+// so 128 words cannot overflow one).
+inline uint32_t byte_sum(const uint8_t* p, std::size_t n, const uint8_t* lo) noexcept {
   uint32_t sum = 0;
 #if defined(__SSE2__)
-  if (n >= 16) {
-    const __m128i zero = _mm_setzero_si128();
-    __m128i acc = zero;
-    for (; n >= 16; n -= 16, p += 16) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-      acc = _mm_add_epi64(acc, _mm_sad_epu8(v, zero));
-    }
-    sum = static_cast<uint32_t>(_mm_cvtsi128_si32(acc)) +
-          static_cast<uint32_t>(_mm_cvtsi128_si32(_mm_unpackhi_epi64(acc, acc)));
+  const __m128i zero = _mm_setzero_si128();
+  __m128i acc = zero;
+  for (; n >= 16; n -= 16, p += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    acc = _mm_add_epi64(acc, _mm_sad_epu8(v, zero));
   }
+  if (n > 0 && p + n - lo >= 16) {
+    const __m128i index = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m128i keep = _mm_cmpgt_epi8(index, _mm_set1_epi8(static_cast<char>(15 - n)));
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + n - 16));
+    acc = _mm_add_epi64(acc, _mm_sad_epu8(_mm_and_si128(v, keep), zero));
+    n = 0;
+  }
+  sum = static_cast<uint32_t>(_mm_cvtsi128_si32(acc)) +
+        static_cast<uint32_t>(_mm_cvtsi128_si32(_mm_unpackhi_epi64(acc, acc)));
+#else
+  (void)lo;
 #endif
   constexpr uint64_t kLanes = 0x00FF00FF00FF00FFull;
   while (n >= 8) {
     const std::size_t words = std::min<std::size_t>(n / 8, 128);
-    uint64_t acc = 0;
+    uint64_t lanes = 0;
     for (std::size_t i = 0; i < words; ++i, p += 8) {
       uint64_t x;
       std::memcpy(&x, p, 8);
-      acc += (x & kLanes) + ((x >> 8) & kLanes);
+      lanes += (x & kLanes) + ((x >> 8) & kLanes);
     }
     n -= words * 8;
-    sum += static_cast<uint32_t>((acc & 0xFFFF) + ((acc >> 16) & 0xFFFF) + ((acc >> 32) & 0xFFFF) +
-                                 (acc >> 48));
+    sum += static_cast<uint32_t>((lanes & 0xFFFF) + ((lanes >> 16) & 0xFFFF) +
+                                 ((lanes >> 32) & 0xFFFF) + (lanes >> 48));
   }
   for (; n > 0; --n) sum += *p++;
   return sum;
 }
 
-// The first SOH in [p, lim), or nullptr. Values are mostly short: a word at a time first
-// (SWAR zero-byte test on x ^ 0x01..01; the lowest flagged byte is exact), memchr after that.
+// The first SOH in [p, lim), or nullptr. Values are mostly short, so the first 64 bytes are
+// searched inline, 16 bytes per compare (SSE2; most values end in the first block, so the
+// loop's exit is well predicted), or 8 with a SWAR zero-byte test on x ^ 0x01..01 (the
+// lowest flagged byte is exact); memchr after that and for the last bytes of a buffer.
 inline const uint8_t* find_soh(const uint8_t* p, const uint8_t* lim) noexcept {
+#if defined(__SSE2__)
+  const __m128i soh = _mm_set1_epi8(kSoh);
+  for (int i = 0; i < 4 && lim - p >= 16; ++i, p += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const auto m = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, soh)));
+    if (m != 0) return p + std::countr_zero(m);
+  }
+#else
   constexpr uint64_t kOnes = 0x0101010101010101ull;
   constexpr uint64_t kHigh = 0x8080808080808080ull;
   for (int i = 0; i < 4 && lim - p >= 8; ++i, p += 8) {
@@ -132,7 +157,52 @@ inline const uint8_t* find_soh(const uint8_t* p, const uint8_t* lim) noexcept {
       }
     }
   }
+#endif
   return static_cast<const uint8_t*>(std::memchr(p, kSoh, static_cast<std::size_t>(lim - p)));
+}
+
+// A tag of 1 to 7 digits and its "=" in the 8 bytes at p (all readable): returns the "=" and
+// sets `tag`, without a branch per digit (SWAR: find "=", check the bytes before it are
+// digits, then the usual 8-digit multiply-and-fold with the digits right-aligned). nullptr
+// when the word holds anything else; the caller then reads byte by byte.
+inline const uint8_t* parse_tag8(const uint8_t* p, uint32_t& tag) noexcept {
+  if constexpr (std::endian::native != std::endian::little) return nullptr;
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  constexpr uint64_t kZeros = kOnes * '0';
+  uint64_t x;
+  std::memcpy(&x, p, 8);
+  const uint64_t e = x ^ (kOnes * '=');
+  const uint64_t z = (e - kOnes) & ~e & kHigh;
+  if (z == 0) return nullptr;
+  const unsigned n = static_cast<unsigned>(std::countr_zero(z)) >> 3;  // bytes before "="
+  if (n == 0) return nullptr;
+  const uint64_t m = (uint64_t{1} << (8 * n)) - 1;
+  // Digits: every byte of y = x - '0' is 0..9, i.e. neither y nor y + 0x76 has its top bit
+  // set. A borrow or carry between bytes only comes out of a byte that fails the test itself.
+  const uint64_t y = x - kZeros;
+  if (((y + kOnes * 0x76) | y) & kHigh & m) return nullptr;
+  uint64_t v = (y & m) << (8 * (8 - n));  // leading zero digits
+  v = v * 10 + (v >> 8);                  // pairs of digits
+  v = (((v & 0x000000FF000000FFull) * (100 + (1000000ull << 32))) +
+       (((v >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32)))) >>
+      32;
+  tag = static_cast<uint32_t>(v);
+  return p + n;
+}
+
+// [p, q) as a decimal number of 1 to kMaxValueDigits digits; false (out unchanged or partial)
+// when empty, longer, or not all digits.
+inline bool parse_number(const uint8_t* p, const uint8_t* q, uint64_t& out) noexcept {
+  if (p == q || q - p > static_cast<std::ptrdiff_t>(kMaxValueDigits)) return false;
+  uint64_t v = 0;
+  for (; p < q; ++p) {
+    const uint32_t d = static_cast<uint32_t>(*p) - '0';
+    if (d >= 10) return false;
+    v = v * 10 + d;
+  }
+  out = v;
+  return true;
 }
 
 // memcpy of n <= kFixValueMax bytes without a library call: overlapping word copies.
@@ -148,6 +218,27 @@ inline void copy_short(char* d, const uint8_t* s, std::size_t n) noexcept {
     d[n / 2] = static_cast<char>(s[n / 2]);
     d[n - 1] = static_cast<char>(s[n - 1]);
   }
+}
+
+// A kept value's first k <= kFixValueMax bytes into d (kFixValueMax bytes). Short values
+// (the usual case) in one 16-byte load and store when 16 bytes can be read at s, with the
+// bytes past k zeroed: no branch on the length, and nothing that follows the value in the
+// stream (a Password, say) lands in d.
+inline void copy_value(char* d, const uint8_t* s, std::size_t k,
+                       const uint8_t* readable_end) noexcept {
+  static_assert(kFixValueMax >= 16);
+#if defined(__SSE2__)
+  if (k <= 16 && readable_end - s >= 16) {
+    const __m128i index = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m128i keep = _mm_cmpgt_epi8(_mm_set1_epi8(static_cast<char>(k)), index);
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d), _mm_and_si128(v, keep));
+    return;
+  }
+#else
+  (void)readable_end;
+#endif
+  copy_short(d, s, k);
 }
 
 }  // namespace
@@ -167,6 +258,15 @@ FixFramer::FixFramer(const FixFramerConfig& cfg) noexcept : cfg_(cfg) {
       masked_high_ = true;
     }
   }
+}
+
+inline bool FixFramer::masked(uint32_t tag) const noexcept {
+  if (tag < kMaskedBitsTags) return (masked_bits_[tag / 64] >> (tag % 64)) & 1;
+  return masked_high_ && masked_high(tag);
+}
+
+bool FixFramer::masked_high(uint32_t tag) const noexcept {
+  return std::find(cfg_.masked_tags.begin(), cfg_.masked_tags.end(), tag) != cfg_.masked_tags.end();
 }
 
 void FixFramer::reset() noexcept {
@@ -321,7 +421,10 @@ const uint8_t* FixFramer::scan_message(const uint8_t* p, Nanos ts, FixMessageHan
   for (;;) {
     const uint8_t* const lim = lim_;  // end of buffer, or where the message gets too long
     if (state_ == State::kTag) {
-      if (tag_digits_ == 0 && field_index_ >= 3) p = plain_fields(p);
+      if (tag_digits_ == 0) {
+        p = whole_fields(p, ts, h);
+        if (state_ == State::kHunt) return p;  // delivered
+      }
       // Locals, not members: the bytes read are uint8_t, which may alias *this.
       uint32_t tag = tag_;
       uint32_t digits = tag_digits_;
@@ -352,13 +455,12 @@ const uint8_t* FixFramer::scan_message(const uint8_t* p, Nanos ts, FixMessageHan
       if (!begin_value(p, ts, h)) continue;  // "8=": a new message started here
       state_ = State::kValue;
     }
-    const void* s = std::memchr(p, kSoh, static_cast<std::size_t>(lim - p));
-    if (s == nullptr) {
+    const uint8_t* const soh = find_soh(p, lim);
+    if (soh == nullptr) {
       if (keep_ || num_ != Num::kNone) value_bytes(p, lim);
       p = lim;
       return p == end_ ? p : too_long(p, ts);
     }
-    const uint8_t* soh = static_cast<const uint8_t*>(s);
     if (keep_ || num_ != Num::kNone) value_bytes(p, soh);
     p = soh + 1;
     if (num_ == Num::kCheckSum) {
@@ -369,32 +471,66 @@ const uint8_t* FixFramer::scan_message(const uint8_t* p, Nanos ts, FixMessageHan
   }
 }
 
-// Fast path: whole fields in [p, lim_) after the first three whose tag needs no check (not
-// kSpecial), as long as they come. Returns at the start of the first field it leaves to the
-// general path (special tag, not a field, or not complete in this buffer), which reads that
-// field again from its first byte. Nothing but the kept value, the mask and the field count
-// changes per field.
-const uint8_t* FixFramer::plain_fields(const uint8_t* p) noexcept {
+// Fast path: whole fields (tag, value and SOH inside [p, lim_)), one after the other, with
+// the same checks as the general path, up to and including the CheckSum (then the message is
+// delivered and the state is kHunt). Returns at the first field it leaves to the general path
+// (not complete in this buffer, not a field, or "8=" restarting), which reads that field
+// again from its first byte: nothing was changed for it.
+const uint8_t* FixFramer::whole_fields(const uint8_t* p, Nanos ts, FixMessageHandler& h) noexcept {
   const uint8_t* const lim = lim_;
   const uint64_t head_end = msg_start_ + kHeadMax;
   uint32_t index = field_index_;
   for (;;) {
-    const uint8_t* q = p;
+    const uint8_t* q = nullptr;
     uint32_t tag = 0;
-    uint32_t d = 0;
-    while (q != lim && (d = static_cast<uint32_t>(*q) - '0') < 10) {
-      tag = tag * 10 + d;  // may wrap for over-long tags: rejected just below
-      ++q;
+    if (lim - p >= 8) q = parse_tag8(p, tag);
+    if (q == nullptr) {
+      q = p;
+      uint32_t d = 0;
+      while (q != lim && (d = static_cast<uint32_t>(*q) - '0') < 10) {
+        tag = tag * 10 + d;  // may wrap for over-long tags: rejected just below
+        ++q;
+      }
+      if (q == lim || *q != '=' || q == p || q - p > static_cast<std::ptrdiff_t>(kMaxTagDigits)) {
+        break;
+      }
     }
-    if (q == lim || *q != '=' || q == p || q - p > static_cast<std::ptrdiff_t>(kMaxTagDigits)) {
-      break;
-    }
-    const uint8_t info = tag_info(tag);
-    if (info & kSpecial) break;
     const uint8_t* const v = q + 1;
     const uint8_t* const soh = find_soh(v, lim);
     if (soh == nullptr) break;
-    const auto t = static_cast<FixTag>(info);
+    const uint8_t info = tag_info(tag);
+    bool checksum = false;
+    if ((info & kSpecial) || index < 3) {
+      if (tag == 8 && q - p == 1) break;
+      if (index == 1) {
+        if (tag == 9) {
+          uint64_t n = 0;
+          body_start_ = pos(soh) + 1;
+          if (parse_number(v, soh, n) && n <= std::numeric_limits<uint32_t>::max()) {
+            msg_.body_length_declared = static_cast<uint32_t>(n);
+          } else {
+            body_bad_ = true;
+          }
+        } else {
+          header_bad_ = true;
+        }
+      } else if (index == 2 && tag != 35) {
+        header_bad_ = true;
+      }
+      if (tag == 34 && !(kept_mask_ & bit(FixTag::kMsgSeqNum))) {
+        uint64_t n = 0;
+        if (parse_number(v, soh, n) && n > 0) {
+          msg_.seq_num = n;
+        } else {
+          msg_.errors |= kFixErrBadSeqNum;
+        }
+      } else if (tag == 10) {
+        sync(p);  // the byte sum now covers everything before "10="
+        checksum_sum_ = sum_;
+        checksum = true;
+      }
+    }
+    const auto t = static_cast<FixTag>(info & ~kSpecial);
     const bool in_head = pos(v) < head_end;
     if (t != FixTag::kCount || in_head) {
       const bool is_masked = masked(tag);
@@ -405,7 +541,7 @@ const uint8_t* FixFramer::plain_fields(const uint8_t* p) noexcept {
         if (!is_masked) {
           const std::size_t n = static_cast<std::size_t>(soh - v);
           const std::size_t k = std::min(n, kFixValueMax);
-          copy_short(fv.data, v, k);
+          copy_value(fv.data, v, k, end_);
           fv.len = static_cast<uint8_t>(k);
           fv.truncated = n > k;
         }
@@ -416,6 +552,14 @@ const uint8_t* FixFramer::plain_fields(const uint8_t* p) noexcept {
         sync(soh);
         mask_ = false;
       }
+    }
+    if (checksum) {
+      field_index_ = index;
+      field_start_ = pos(p);
+      value_numeric_ = parse_number(v, soh, value_num_);
+      value_len_ = static_cast<uint32_t>(std::min<std::ptrdiff_t>(soh - v, kMaxValueDigits + 1));
+      complete(soh, ts, h);
+      return soh + 1;
     }
     ++index;
     p = soh + 1;
@@ -637,7 +781,7 @@ void FixFramer::sync(const uint8_t* p) noexcept {
     }
     msg_.head_len = static_cast<uint8_t>(msg_.head_len + k);
   }
-  sum_ += byte_sum(q, n);
+  sum_ += byte_sum(q, n, buf_);
   sync_from_ = p;
 }
 
@@ -647,12 +791,6 @@ void FixFramer::set_limit(const uint8_t* p) noexcept {
   const uint64_t max_end = msg_start_ + cfg_.max_message;
   const uint64_t room = max_end > here ? max_end - here : 0;
   lim_ = room < static_cast<uint64_t>(end_ - p) ? p + room : end_;
-}
-
-bool FixFramer::masked(uint32_t tag) const noexcept {
-  if (tag < kMaskedBitsTags) return (masked_bits_[tag / 64] >> (tag % 64)) & 1;
-  return masked_high_ &&
-         std::find(cfg_.masked_tags.begin(), cfg_.masked_tags.end(), tag) != cfg_.masked_tags.end();
 }
 
 }  // namespace ts::detectors

@@ -53,8 +53,8 @@ std::string make_fix(std::string_view begin, std::string_view body,
                      std::optional<std::string> body_length = {},
                      std::optional<std::string> checksum = {}) {
   const std::string b = soh(body);
-  std::string m = "8=" + std::string(begin) + kSoh + "9=" +
-                  body_length.value_or(std::to_string(b.size())) + kSoh + b;
+  std::string m = "8=" + std::string(begin) + kSoh +
+                  "9=" + body_length.value_or(std::to_string(b.size())) + kSoh + b;
   m += "10=" + checksum.value_or(three_digits(byte_sum(m) % 256)) + kSoh;
   return m;
 }
@@ -67,8 +67,7 @@ std::string header(std::string_view type, std::string_view seq = "1",
 }
 
 std::string logon44(std::string_view seq = "1") {
-  return make_fix("FIX.4.4",
-                  header("A", seq) + "98=0|108=30|141=Y|553=trader01|554=Secr3tPw|");
+  return make_fix("FIX.4.4", header("A", seq) + "98=0|108=30|141=Y|553=trader01|554=Secr3tPw|");
 }
 
 std::string order44(std::string_view seq = "2", std::string_view account = "ACC0042") {
@@ -107,7 +106,12 @@ struct Framing {
   explicit Framing(const FixFramerConfig& cfg = {}, bool expect_start = true) : f(cfg) {
     f.set_expect_start(expect_start);
   }
-  void feed(std::string_view s, Nanos ts) { f.feed(bytes_of(s), ts, rec); }
+  // Each piece is fed from its own heap block of exactly its size, so AddressSanitizer
+  // reports any read past the segment (the framer reads words and 16-byte blocks).
+  void feed(std::string_view s, Nanos ts) {
+    const std::vector<uint8_t> exact(s.begin(), s.end());
+    f.feed(exact, ts, rec);
+  }
   // Feeds `s` cut at the given offsets (ascending); piece i gets ts = ts0 + i.
   void feed_cut(std::string_view s, const std::vector<std::size_t>& cuts, Nanos ts0) {
     std::size_t at = 0;
@@ -255,8 +259,7 @@ TEST(FixFramer, SingleMessage) {
 }
 
 TEST(FixFramer, SeveralMessagesInOneChunk) {
-  const std::string a = logon44("1"), b = order44("2"),
-                    c = make_fix("FIX.4.4", header("0", "3"));
+  const std::string a = logon44("1"), b = order44("2"), c = make_fix("FIX.4.4", header("0", "3"));
   Framing r;
   r.feed(a + b + c, 7);
   ASSERT_EQ(r.rec.msgs.size(), 3u);
@@ -324,9 +327,12 @@ TEST(FixFramer, RandomMultiCutsMatchUnsplit) {
   FixFramerConfig cfg;
   cfg.masked_tags = masked;
   std::string s;
-  for (int i = 1; i <= 6; ++i) s += (i % 2 ? logon44(std::to_string(i)) : order44(std::to_string(i)));
-  s += make_fix("FIX.4.4", header("8", "7") + "37=OID1|17=EX1|150=0|39=0|55=600519|54=1|"
-                                              "58=" + std::string(120, 't') + "|");
+  for (int i = 1; i <= 6; ++i)
+    s += (i % 2 ? logon44(std::to_string(i)) : order44(std::to_string(i)));
+  s += make_fix("FIX.4.4", header("8", "7") +
+                               "37=OID1|17=EX1|150=0|39=0|55=600519|54=1|"
+                               "58=" +
+                               std::string(120, 't') + "|");
   Framing whole(cfg);
   whole.feed(s, 0);
   ASSERT_EQ(whole.rec.msgs.size(), 7u);
@@ -354,9 +360,11 @@ TEST(FixFramer, RandomMultiCutsMatchUnsplit) {
 TEST(FixFramer, BadChecksum) {
   const std::string good = order44();
   const unsigned sum = byte_sum(good.substr(0, good.rfind(soh("|10=")) + 1)) % 256;
-  const std::string bad = make_fix("FIX.4.4", header("D", "2") + "11=ORD-000001|1=ACC0042|"
-                                   "55=600519|54=1|38=100|40=2|44=1700.50|"
-                                   "60=20261124-01:30:00.120|",
+  const std::string bad = make_fix("FIX.4.4",
+                                   header("D", "2") +
+                                       "11=ORD-000001|1=ACC0042|"
+                                       "55=600519|54=1|38=100|40=2|44=1700.50|"
+                                       "60=20261124-01:30:00.120|",
                                    {}, three_digits((sum + 1) % 256));
   Framing r;
   r.feed(bad + good, 5);
@@ -522,7 +530,7 @@ TEST(FixFramer, GarbageBeforeMessageWhileHunting) {
   Framing r({}, /*expect_start=*/false);
   r.feed(junk, 10);
   EXPECT_TRUE(r.rec.garbage.empty());  // reported when framing resumes
-  r.feed(m.substr(0, 1), 11);           // the "8"
+  r.feed(m.substr(0, 1), 11);          // the "8"
   r.feed(m.substr(1), 12);
   ASSERT_EQ(r.rec.msgs.size(), 1u);
   EXPECT_EQ(r.rec.msgs[0].errors, kFixErrNone);
@@ -603,8 +611,7 @@ TEST(FixFramer, GarbageWithoutSohHidesTheNextMessage) {
 TEST(FixFramer, NotAFieldIsGarbage) {
   const std::string next = order44("9");
   for (const char* bad : {"3a=x|", "=x|", "123|", "|", "12345678901=x|", "55=1|5 4=1|"}) {
-    const std::string broken =
-        make_fix("FIX.4.4", header("D", "2") + "11=A|" + bad + "55=600519|");
+    const std::string broken = make_fix("FIX.4.4", header("D", "2") + "11=A|" + bad + "55=600519|");
     Framing r;
     r.feed(broken + next, 1);
     ASSERT_EQ(r.rec.msgs.size(), 1u) << bad;
@@ -695,7 +702,8 @@ TEST(FixFramer, GapWhileHuntingAndTailAfterGap) {
 }
 
 TEST(FixFramer, TooLongMessage) {
-  const std::string big = make_fix("FIX.4.4", header("D", "2") + "58=" + std::string(150, 'x') + "|");
+  const std::string big =
+      make_fix("FIX.4.4", header("D", "2") + "58=" + std::string(150, 'x') + "|");
   const std::string small = make_fix("FIX.4.4", header("0", "3"));
   FixFramerConfig cfg;
   {  // exactly max_message bytes: accepted; one less: garbage
@@ -822,6 +830,31 @@ TEST(FixFramer, MaskingInHeadAcrossSplits) {
   }
 }
 
+// No byte of a masked value is anywhere in the FixMessage handed to the handler (not in the
+// head past head_len, not in a kept value's buffer past its len), whatever the segments.
+TEST(FixFramer, MaskedValuesNeverReachTheMessage) {
+  const uint32_t masked[] = {1};
+  FixFramerConfig cfg;
+  cfg.masked_tags = masked;
+  const std::string secret = "Zq9SecretXy";
+  std::string s;
+  for (int i = 0; i < 4; ++i) {
+    s += make_fix("FIX.4.4", header("A", std::to_string(i + 1)) + "553=u|554=" + secret +
+                                 "|58=t|1=" + secret + "|11=" + std::string(i * 20, 'k') +
+                                 "|554=" + secret + "|");
+  }
+  for (std::size_t cut = 0; cut <= s.size(); cut += 3) {
+    Framing r(cfg);
+    r.feed_cut(s, {cut}, 1);
+    ASSERT_EQ(r.rec.msgs.size(), 4u);
+    for (const FixMessage& m : r.rec.msgs) {
+      const std::string_view raw(reinterpret_cast<const char*>(&m), sizeof m);
+      ASSERT_EQ(raw.find(secret.substr(0, 4)), std::string_view::npos) << cut;
+      EXPECT_EQ(m.errors, kFixErrNone);
+    }
+  }
+}
+
 // The head holds the first 160 bytes; a masked value across that boundary is starred up to it,
 // one past it is not in the head at all; an unlisted tag (not kept) can be masked too.
 TEST(FixFramer, HeadLimitAndMaskedUnkeptTag) {
@@ -850,19 +883,64 @@ TEST(FixFramer, HeadLimitAndMaskedUnkeptTag) {
 TEST(FixFramer, ValueTruncation) {
   const std::string text(100, 't');
   std::string t48(kFixValueMax, 'u');
-  const std::string m = make_fix("FIX.4.4", header("3", "5") + "45=4|58=" + text + "|11=" + t48 +
-                                                "|58=second|");
-  for (std::size_t cut : {std::size_t{0}, m.find("ttt") + 30, m.find("ttt") + 48, m.find("uuu") + 48}) {
+  const std::string m =
+      make_fix("FIX.4.4", header("3", "5") + "45=4|58=" + text + "|11=" + t48 + "|58=second|");
+  for (std::size_t cut :
+       {std::size_t{0}, m.find("ttt") + 30, m.find("ttt") + 48, m.find("uuu") + 48}) {
     Framing r;
     r.feed_cut(m, {cut}, 1);
     ASSERT_EQ(r.rec.msgs.size(), 1u);
     const FixMessage& msg = r.rec.msgs[0];
     EXPECT_TRUE(msg[FixTag::kText].truncated) << cut;
     EXPECT_EQ(msg.get(FixTag::kText), text.substr(0, kFixValueMax)) << cut;  // first 58 only
-    EXPECT_FALSE(msg[FixTag::kClOrdID].truncated) << cut;  // exactly kFixValueMax
+    EXPECT_FALSE(msg[FixTag::kClOrdID].truncated) << cut;                    // exactly kFixValueMax
     EXPECT_EQ(msg.get(FixTag::kClOrdID), t48) << cut;
     EXPECT_EQ(msg.get(FixTag::kRefSeqNum), "4");
     EXPECT_EQ(msg.errors, kFixErrNone);
+  }
+}
+
+// Tags of every length the framer accepts (1 to 9 digits) and the first it rejects; kept
+// values around the lengths where copying changes method (16, 48), each at the very end of
+// a segment too.
+TEST(FixFramer, TagAndValueLengths) {
+  const std::string m =
+      make_fix("FIX.4.4", header("j", "3") +
+                              "7=1|16=22|123=3|1234=4|12345=5|123456=6|1234567=7|"
+                              "12345678=8|123456789=9|"
+                              "58=" +
+                              std::string(16, 'a') + "|11=" + std::string(17, 'b') +
+                              "|41=" + std::string(47, 'c') + "|37=" + std::string(49, 'd') +
+                              "|55=" + std::string(15, 'e') + "|");
+  Framing whole;
+  whole.feed(m, 1);
+  ASSERT_EQ(whole.rec.msgs.size(), 1u);
+  const FixMessage& w = whole.rec.msgs[0];
+  EXPECT_EQ(w.errors, kFixErrNone);
+  EXPECT_EQ(w.fields, 7u + 9u + 5u + 1u);
+  EXPECT_EQ(w.get(FixTag::kBeginSeqNo), "1");
+  EXPECT_EQ(w.get(FixTag::kEndSeqNo), "22");
+  EXPECT_EQ(w.get(FixTag::kText), std::string(16, 'a'));
+  EXPECT_EQ(w.get(FixTag::kClOrdID), std::string(17, 'b'));
+  EXPECT_EQ(w.get(FixTag::kOrigClOrdID), std::string(47, 'c'));
+  EXPECT_FALSE(w[FixTag::kOrigClOrdID].truncated);
+  EXPECT_EQ(w.get(FixTag::kOrderID), std::string(48, 'd'));
+  EXPECT_TRUE(w[FixTag::kOrderID].truncated);
+  EXPECT_EQ(w.get(FixTag::kSymbol), std::string(15, 'e'));
+  for (std::size_t cut = 0; cut <= m.size(); ++cut) {
+    Framing r;
+    r.feed_cut(m, {cut}, 1);
+    ASSERT_EQ(r.rec.msgs.size(), 1u) << cut;
+    expect_same_message(r.rec.msgs[0], w, "cut " + std::to_string(cut));
+    if (::testing::Test::HasFailure()) return;
+  }
+  {  // ten digits is not a tag
+    Framing r;
+    const std::string bad = make_fix("FIX.4.4", header("j", "3") + "1234567890=x|");
+    r.feed(bad, 1);
+    EXPECT_TRUE(r.rec.msgs.empty());
+    r.end(2);
+    EXPECT_EQ(r.st().garbage_bytes, bad.size());
   }
 }
 
@@ -888,17 +966,16 @@ TEST(FixFramer, StepAndFixtBeginStrings) {
 
 // Repeating groups: a kept tag inside a group keeps its first entry; every field counts.
 TEST(FixFramer, RepeatingGroupsKeepFirstOccurrence) {
-  const std::string snapshot = make_fix(
-      "FIX.4.4", header("W", "12", "EXCH", "CLIENT1") +
-                     "262=MDREQ1|55=IF2409|268=3|"
-                     "269=0|270=3521.2|271=10|37=OID-A|58=first|"
-                     "269=1|270=3521.4|271=12|37=OID-B|58=second|"
-                     "269=2|270=3521.3|271=1|37=OID-C|58=third|");
-  const std::string exec = make_fix(
-      "FIX.4.4", header("8", "13", "BROKER1", "CLIENT1") +
-                     "37=OID-9|11=ORD-000001|17=EX-1|150=F|39=1|55=600519|54=1|38=100|"
-                     "453=2|448=PARTY1|447=D|452=1|448=PARTY2|447=D|452=3|"
-                     "32=40|31=1700.50|151=60|14=40|6=1700.50|60=20261124-01:30:00.121|");
+  const std::string snapshot = make_fix("FIX.4.4", header("W", "12", "EXCH", "CLIENT1") +
+                                                       "262=MDREQ1|55=IF2409|268=3|"
+                                                       "269=0|270=3521.2|271=10|37=OID-A|58=first|"
+                                                       "269=1|270=3521.4|271=12|37=OID-B|58=second|"
+                                                       "269=2|270=3521.3|271=1|37=OID-C|58=third|");
+  const std::string exec =
+      make_fix("FIX.4.4", header("8", "13", "BROKER1", "CLIENT1") +
+                              "37=OID-9|11=ORD-000001|17=EX-1|150=F|39=1|55=600519|54=1|38=100|"
+                              "453=2|448=PARTY1|447=D|452=1|448=PARTY2|447=D|452=3|"
+                              "32=40|31=1700.50|151=60|14=40|6=1700.50|60=20261124-01:30:00.121|");
   Framing r;
   r.feed(snapshot + exec, 1);
   ASSERT_EQ(r.rec.msgs.size(), 2u);
@@ -945,7 +1022,9 @@ TEST(FixFramer, FeedDoesNotAllocate) {
   r.rec.msgs.reserve(100);
   r.rec.garbage.reserve(100);
   const uint64_t before = ts_test_allocations();
-  for (std::size_t at = 0; at < s.size(); at += 37) r.feed(std::string_view(s).substr(at, 37), 1);
+  for (std::size_t at = 0; at < s.size(); at += 37) {
+    r.f.feed(bytes_of(std::string_view(s).substr(at, 37)), 1, r.rec);
+  }
   r.f.gap(5, 2, r.rec);
   r.end(3);
   EXPECT_EQ(ts_test_allocations(), before);
@@ -980,13 +1059,18 @@ TEST(FixFramerProperty, ValidMessagesSurviveRandomGarbage) {
     const int parts = 1 + static_cast<int>(rng() % 12);
     for (int k = 0; k < parts; ++k) {
       switch (rng() % 4) {
-        case 0: s += junk(rng() % 300); break;
-        case 1: s += broken_message(); break;
-        default: break;
+        case 0:
+          s += junk(rng() % 300);
+          break;
+        case 1:
+          s += broken_message();
+          break;
+        default:
+          break;
       }
       if (!s.empty() && s.back() != kSoh) s += kSoh;
-      const std::string m = (rng() % 2) ? order44(std::to_string(k + 1))
-                                        : logon44(std::to_string(k + 1));
+      const std::string m =
+          (rng() % 2) ? order44(std::to_string(k + 1)) : logon44(std::to_string(k + 1));
       valid.emplace_back(s.size(), m);
       s += m;
     }
