@@ -67,6 +67,14 @@ const BuiltinSignature* find_builtin(uint32_t gid, uint32_t sid) noexcept {
   return nullptr;
 }
 
+void set_builtin(sig::Alert& a, uint32_t gid, uint32_t sid) noexcept {
+  a.gid = gid;
+  a.sid = sid;
+  const BuiltinSignature* b = find_builtin(gid, sid);
+  a.rev = b ? b->rev : 1;
+  a.severity = b ? b->severity : 3;
+}
+
 BuiltinRules::BuiltinRules(const config::SensorConfig& cfg) {
   rules_.reserve(std::size(kSignatures));
   for (const BuiltinSignature& s : kSignatures) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "signatures/alert.h"
 #include "signatures/rule.h"
 
 namespace ts::detectors {
@@ -60,6 +61,10 @@ struct BuiltinSignature {
 std::span<const BuiltinSignature> builtin_signatures() noexcept;
 // Null if unknown.
 const BuiltinSignature* find_builtin(uint32_t gid, uint32_t sid) noexcept;
+
+// Names the alert as built-in signature gid:sid: sets gid, sid, and the table's rev and
+// severity (rev 1, severity 3 for an id not in the table). Worker thread; no allocation.
+void set_builtin(sig::Alert& a, uint32_t gid, uint32_t sid) noexcept;
 
 // The built-in signatures as rules for the ThresholdEngine, with the thresholds the config
 // gives them (e.g. logon brute force: type both, track by_src, fix.logon-failures in

@@ -168,11 +168,7 @@ struct FeedTracker::Impl {
     a.sport = sport;
     a.dport = dport;
     a.ip_proto = 17;
-    a.gid = kGidFeed;
-    a.sid = sid;
-    a.rev = 1;
-    const BuiltinSignature* b = find_builtin(kGidFeed, sid);
-    a.severity = b ? b->severity : 3;
+    set_builtin(a, kGidFeed, sid);
   }
 
   void gap_alert(const Feed& f, const PacketView& p, uint64_t flow_id, uint64_t expected,

@@ -645,13 +645,7 @@ struct FixInspector::Impl final : FixMessageHandler {
     a.ip_proto = 6;
     a.to_server = up;
     a.stream = true;
-    a.gid = kGidFix;
-    a.sid = sid;
-    a.rev = 1;
-    if (const BuiltinSignature* b = find_builtin(kGidFix, sid)) {
-      a.rev = b->rev;
-      a.severity = b->severity;
-    }
+    set_builtin(a, kGidFix, sid);
     return a;
   }
 

@@ -132,15 +132,11 @@ std::string settings_text(const Options& o) {
 }
 
 // ---- acceptor: answers orders and cancels ----
-class Exchange : public FIX::Application, public FIX::MessageCracker {
+// What both ends share: nothing to do on admin traffic or outgoing messages; incoming
+// application messages are cracked into the typed onMessage overloads.
+class PeerApp : public FIX::Application, public FIX::MessageCracker {
  public:
-  std::atomic<bool> logged_out{false};
-
   void onCreate(const FIX::SessionID&) override {}
-  void onLogon(const FIX::SessionID& id) override {
-    std::fprintf(stderr, "fix_peer acceptor: logon %s\n", id.toString().c_str());
-  }
-  void onLogout(const FIX::SessionID&) override { logged_out = true; }
   void toAdmin(FIX::Message&, const FIX::SessionID&) override {}
   void toApp(FIX::Message&, const FIX::SessionID&) throw(FIX::DoNotSend) override {}
   void fromAdmin(const FIX::Message&, const FIX::SessionID&) throw(
@@ -151,6 +147,16 @@ class Exchange : public FIX::Application, public FIX::MessageCracker {
       FIX::UnsupportedMessageType) override {
     crack(m, id);
   }
+};
+
+class Exchange : public PeerApp {
+ public:
+  std::atomic<bool> logged_out{false};
+
+  void onLogon(const FIX::SessionID& id) override {
+    std::fprintf(stderr, "fix_peer acceptor: logon %s\n", id.toString().c_str());
+  }
+  void onLogout(const FIX::SessionID&) override { logged_out = true; }
 
   void onMessage(const FIX44::NewOrderSingle& o, const FIX::SessionID& id) override {
     FIX::ClOrdID cl;
@@ -209,11 +215,10 @@ class Exchange : public FIX::Application, public FIX::MessageCracker {
 };
 
 // ---- initiator: sends orders and cancels, waits for every report ----
-class Broker : public FIX::Application, public FIX::MessageCracker {
+class Broker : public PeerApp {
  public:
   explicit Broker(const Options& o) : o_(o) {}
 
-  void onCreate(const FIX::SessionID&) override {}
   void onLogon(const FIX::SessionID& id) override {
     std::lock_guard<std::mutex> l(mu_);
     session_ = id;
@@ -224,16 +229,6 @@ class Broker : public FIX::Application, public FIX::MessageCracker {
     std::lock_guard<std::mutex> l(mu_);
     logged_out_ = true;
     cv_.notify_all();
-  }
-  void toAdmin(FIX::Message&, const FIX::SessionID&) override {}
-  void toApp(FIX::Message&, const FIX::SessionID&) throw(FIX::DoNotSend) override {}
-  void fromAdmin(const FIX::Message&, const FIX::SessionID&) throw(
-      FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue,
-      FIX::RejectLogon) override {}
-  void fromApp(const FIX::Message& m, const FIX::SessionID& id) throw(
-      FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue,
-      FIX::UnsupportedMessageType) override {
-    crack(m, id);
   }
 
   void onMessage(const FIX44::ExecutionReport& er, const FIX::SessionID& id) override {
