@@ -1194,8 +1194,8 @@ void run_fix(const GenOptions& opt, PcapWriter& w) {
   ft.gap_min_ms = 0.5;     // busy algos: mean order gap 0.5 ms ...
   ft.gap_span = 4000.0;    // ... to 2 s
   ft.quiet_share = 0.1;    // one session in ten is idle enough to heartbeat
-  ft.actions_min = 200;
-  ft.actions_max = 3000;
+  ft.actions_min = 100;
+  ft.actions_max = 2000;
   ft.split_share = 0.2;
   run_slots(opt, ft, kFixPlan, w);
 }
