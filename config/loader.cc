@@ -322,7 +322,7 @@ void string_list(Walker& w, const YAML::Node& v, const std::string& p,
     w.text(v[i], q, false, s);
     if (s.empty()) continue;
     if (!seen.insert(s).second) {
-      w.expected(v[i], q, "each value once, got " + describe(v[i]) + " again");
+      w.error(v[i].Mark(), q, "duplicate value " + describe(v[i]));
       continue;
     }
     out.push_back(std::move(s));
@@ -453,7 +453,7 @@ void feeds_section(Walker& w, const YAML::Node& v, const std::string& p,
           {{"name", [&](const Node& x, const Path& r) {
               w.text(x, r, false, f.name);
               if (!f.name.empty() && !names.insert(f.name).second)
-                w.expected(x, r, "a name no other feed has, got " + describe(x));
+                w.error(x.Mark(), r, "another feed already has the name " + describe(x));
             }},
            {"group", [&](const Node& x, const Path& r) {
               address(w, x, r, f.group);

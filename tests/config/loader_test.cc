@@ -58,6 +58,130 @@ void expect_same(const SensorConfig& a, const SensorConfig& b) {
   EXPECT_EQ(a.threshold_file, b.threshold_file);
   EXPECT_EQ(a.rule_cache_dir, b.rule_cache_dir);
   EXPECT_EQ(a.detect.ips_mode, b.detect.ips_mode);
+  const FixConfig &fa = a.fix, &fb = b.fix;
+  EXPECT_EQ(fa.enabled, fb.enabled);
+  EXPECT_EQ(fa.auto_detect, fb.auto_detect);
+  EXPECT_EQ(fa.ports, fb.ports);
+  ASSERT_EQ(fa.servers.size(), fb.servers.size());
+  for (std::size_t i = 0; i < fa.servers.size(); ++i) {
+    EXPECT_EQ(fa.servers[i].name, fb.servers[i].name);
+    EXPECT_EQ(fa.servers[i].address, fb.servers[i].address);
+    EXPECT_EQ(fa.servers[i].any_address, fb.servers[i].any_address);
+    EXPECT_EQ(fa.servers[i].port, fb.servers[i].port);
+    EXPECT_EQ(fa.servers[i].allowed_comp_ids, fb.servers[i].allowed_comp_ids);
+    EXPECT_EQ(fa.servers[i].tls, fb.servers[i].tls);
+  }
+  EXPECT_EQ(fa.allowed_comp_ids, fb.allowed_comp_ids);
+  EXPECT_EQ(fa.masked_tags, fb.masked_tags);
+  EXPECT_EQ(fa.max_connections, fb.max_connections);
+  EXPECT_EQ(fa.max_sessions, fb.max_sessions);
+  EXPECT_EQ(fa.max_pending_orders, fb.max_pending_orders);
+  EXPECT_EQ(fa.max_message, fb.max_message);
+  EXPECT_EQ(fa.order_ack_timeout, fb.order_ack_timeout);
+  EXPECT_EQ(fa.heartbeat_grace, fb.heartbeat_grace);
+  EXPECT_EQ(fa.logon_failures, fb.logon_failures);
+  EXPECT_EQ(fa.logon_window, fb.logon_window);
+  EXPECT_EQ(fa.order_rate_limit, fb.order_rate_limit);
+  EXPECT_EQ(fa.cancel_ratio_limit, fb.cancel_ratio_limit);
+  EXPECT_EQ(fa.cancel_min_orders, fb.cancel_min_orders);
+  EXPECT_EQ(fa.cancel_window, fb.cancel_window);
+  EXPECT_EQ(fa.resend_limit, fb.resend_limit);
+  EXPECT_EQ(fa.resend_window, fb.resend_window);
+  ASSERT_EQ(a.feeds.size(), b.feeds.size());
+  for (std::size_t i = 0; i < a.feeds.size(); ++i) {
+    EXPECT_EQ(a.feeds[i].name, b.feeds[i].name);
+    EXPECT_EQ(a.feeds[i].group, b.feeds[i].group);
+    EXPECT_EQ(a.feeds[i].port, b.feeds[i].port);
+    EXPECT_EQ(a.feeds[i].seq_offset, b.feeds[i].seq_offset);
+    EXPECT_EQ(a.feeds[i].seq_size, b.feeds[i].seq_size);
+    EXPECT_EQ(a.feeds[i].big_endian, b.feeds[i].big_endian);
+    EXPECT_EQ(a.feeds[i].count_offset, b.feeds[i].count_offset);
+    EXPECT_EQ(a.feeds[i].count_size, b.feeds[i].count_size);
+    EXPECT_EQ(a.feeds[i].silence, b.feeds[i].silence);
+  }
+}
+
+IpAddr v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
+  const uint8_t x[4] = {a, b, c, d};
+  return IpAddr::v4(x);
+}
+
+TEST(ConfigLoader, FixAndFeedsEveryKeySet) {
+  const LoadResult r = load_string(R"(
+fix:
+  enabled: true
+  auto-detect: false
+  ports: [9876, 11310]
+  servers:
+    - {name: oms, address: 10.75.128.11, port: 11310, allowed-comp-ids: [B01, B02], tls: true}
+    - {port: 21001}
+  allowed-comp-ids: [OMSGW1]
+  masked-tags: [1, 448]
+  max-connections: 100
+  max-sessions: 8
+  max-pending-orders: 1000
+  max-message: 8k
+  order-ack-timeout: 5s
+  heartbeat-grace: 500ms
+  logon-failures: 3
+  logon-window: 30s
+  order-rate-limit: 50
+  cancel-ratio-limit: 0.75
+  cancel-min-orders: 20
+  cancel-window: 2m
+  resend-limit: 4
+  resend-window: 5s
+feeds:
+  - {name: sse, group: 239.237.246.1, port: 33001, seq-offset: 0, seq-size: 8, byte-order: big,
+     count-offset: 8, count-size: 2, silence: 3s}
+  - {name: szse, group: 239.1.1.2, port: 30011, seq-offset: 4, seq-size: 4, byte-order: little}
+)", "good.yaml");
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(error_strings(r));
+  SensorConfig want;
+  FixConfig& f = want.fix;
+  f.auto_detect = false;
+  f.ports = {9876, 11310};
+  FixServerConfig s1;
+  s1.name = "oms";
+  s1.address = v4(10, 75, 128, 11);
+  s1.port = 11310;
+  s1.allowed_comp_ids = {"B01", "B02"};
+  s1.tls = true;
+  FixServerConfig s2;
+  s2.any_address = true;
+  s2.port = 21001;
+  f.servers = {s1, s2};
+  f.allowed_comp_ids = {"OMSGW1"};
+  f.masked_tags = {1, 448};
+  f.max_connections = 100;
+  f.max_sessions = 8;
+  f.max_pending_orders = 1000;
+  f.max_message = 8192;
+  f.order_ack_timeout = 5 * kNanosPerSec;
+  f.heartbeat_grace = 500 * kNanosPerMs;
+  f.logon_failures = 3;
+  f.logon_window = 30 * kNanosPerSec;
+  f.order_rate_limit = 50;
+  f.cancel_ratio_limit = 0.75;
+  f.cancel_min_orders = 20;
+  f.cancel_window = 120 * kNanosPerSec;
+  f.resend_limit = 4;
+  f.resend_window = 5 * kNanosPerSec;
+  FeedConfig a;
+  a.name = "sse";
+  a.group = v4(239, 237, 246, 1);
+  a.port = 33001;
+  a.count_offset = 8;
+  a.silence = 3 * kNanosPerSec;
+  FeedConfig b;
+  b.name = "szse";
+  b.group = v4(239, 1, 1, 2);
+  b.port = 30011;
+  b.seq_offset = 4;
+  b.seq_size = 4;
+  b.big_endian = false;
+  want.feeds = {a, b};
+  expect_same(r.config, want);
 }
 
 TEST(ConfigLoader, DefaultLoadsAndEqualsStructDefaults) {
@@ -275,6 +399,30 @@ const BadCase kBadCases[] = {
      {R"(tradesentry.yaml:1:22: classification-file: expected a string, got a list)"}},
     {"IpsModeNotBool", "detect:\n  ips-mode: sometimes\n",
      {R"(tradesentry.yaml:2:13: detect.ips-mode: expected true or false, got "sometimes")"}},
+    {"FixPortOutOfRange", "fix:\n  ports: [9876, 0]\n",
+     {R"(tradesentry.yaml:2:17: fix.ports[1]: expected an integer from 1 to 65535, got "0")"}},
+    {"FixServerWithoutPort", "fix:\n  servers:\n    - {address: 10.0.0.1}\n",
+     {R"(tradesentry.yaml:3:7: fix.servers[0]: a server needs a port)"}},
+    {"FixServerBadAddress", "fix:\n  servers:\n    - {address: 10.0.0.300, port: 1}\n",
+     {R"(tradesentry.yaml:3:17: fix.servers[0].address: expected an IPv4 or IPv6 address like 10.1.2.3, got "10.0.0.300")"}},
+    {"FixDuplicateCompId", "fix:\n  allowed-comp-ids: [A, B, A]\n",
+     {R"(tradesentry.yaml:2:28: fix.allowed-comp-ids[2]: duplicate value "A")"}},
+    {"FixBadRatio", "fix:\n  cancel-ratio-limit: -1\n",
+     {R"(tradesentry.yaml:2:23: fix.cancel-ratio-limit: expected a ratio above 0 like 0.9, got "-1")"}},
+    {"FixUnknownKeySuggestion", "fix:\n  order-rate-limt: 5\n",
+     {R"(tradesentry.yaml:2:3: fix.order-rate-limt: unknown key, did you mean "order-rate-limit"?)"}},
+    {"FeedMissingGroupAndName", "feeds:\n  - {port: 1}\n",
+     {R"(tradesentry.yaml:2:5: feeds[0]: a feed needs a name)",
+      R"(tradesentry.yaml:2:5: feeds[0]: a feed needs a group (its destination address))"}},
+    {"FeedBadSeqSize", "feeds:\n  - {name: a, group: 239.1.1.1, port: 1, seq-size: 3}\n",
+     {R"(tradesentry.yaml:2:52: feeds[0].seq-size: expected 2, 4 or 8, got "3")"}},
+    {"FeedBadByteOrder", "feeds:\n  - {name: a, group: 239.1.1.1, port: 1, byte-order: middle}\n",
+     {R"(tradesentry.yaml:2:54: feeds[0].byte-order: expected big or little, got "middle")"}},
+    {"FeedDuplicateName",
+     "feeds:\n  - {name: a, group: 239.1.1.1, port: 1}\n  - {name: a, group: 239.1.1.2, port: 1}\n",
+     {R"(tradesentry.yaml:3:12: feeds[1].name: another feed already has the name "a")"}},
+    {"FeedsNotList", "feeds: {name: a}\n",
+     {R"(tradesentry.yaml:1:8: feeds: expected a list of feeds (name, group, port, seq-offset, seq-size, ...), got a mapping)"}},
     {"DetectUnknownKey", "detect:\n  ips: true\n",
      {R"(tradesentry.yaml:2:3: detect.ips: unknown key (expected one of: ips-mode, stream-state-memcap, stream-window, stream-window-memcap))"}},
     {"UnknownKeyWithSuggestion", "capture:\n  snaplenn: 100\n",
