@@ -80,6 +80,9 @@ struct FixConfig {
   double cancel_ratio_limit = 0.9;   // cancels / orders over cancel_window ...
   int cancel_min_orders = 50;        // ... once at least this many orders were sent
   Nanos cancel_window = 60 * kNanosPerSec;
+  // A MsgSeqNum gap of fewer messages is counted (metrics) but not alerted: FIX engines
+  // recover small gaps with ResendRequest / GapFill as routine.
+  int seq_gap_alert_min = 10;
   int resend_limit = 10;             // ResendRequests per connection ...
   Nanos resend_window = 10 * kNanosPerSec;  // ... within this window: storm
 };

@@ -399,6 +399,7 @@ void fix_section(Walker& w, const YAML::Node& v, const std::string& p, FixConfig
           }},
          {"cancel-min-orders", count(f.cancel_min_orders, 1, 100000000)},
          {"cancel-window", window(f.cancel_window)},
+         {"seq-gap-alert-min", count(f.seq_gap_alert_min, 1, 1000000000)},
          {"resend-limit", count(f.resend_limit, 1, 1000000)},
          {"resend-window", window(f.resend_window)},
          {"servers", [&](const Node& x, const Path& q) {

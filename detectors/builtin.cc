@@ -87,6 +87,15 @@ BuiltinRules::BuiltinRules(const config::SensorConfig& cfg) {
       t.seconds = static_cast<uint32_t>(std::max<Nanos>(1, cfg.fix.logon_window / kNanosPerSec));
       r.threshold = t;
     }
+    if (s.gid == kGidFix && s.sid == kFixPlaintextPassword) {
+      // A policy finding, not an attack: once per client per day is enough to act on.
+      sig::ThresholdOpt t;
+      t.type = sig::ThresholdOpt::Type::kLimit;
+      t.track = sig::ThresholdOpt::Track::kBySrc;
+      t.count = 1;
+      t.seconds = 86400;
+      r.threshold = t;
+    }
     rules_.push_back(std::move(r));
   }
 }

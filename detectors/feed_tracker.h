@@ -42,6 +42,10 @@ struct alignas(64) FeedStats {
   Counter out_of_order;   // late packets (behind expected, not duplicates)
   Counter malformed;      // too short for the sequence (or count) field
   Counter silences;       // silence alerts raised
+  Counter resets;         // sequence restarts (a jump of more than a million either way, or
+                          // back to 0/1 from far ahead): rebaselined, no gap counted
+  Counter recovered;      // lost messages later filled by late packets (already subtracted
+                          // from lost_messages; lost_messages + recovered never decreases)
   Gauge last_seq;         // highest sequence seen (next expected - 1)
   Gauge last_packet_ns;   // packet time of the last packet, 0: never
 };

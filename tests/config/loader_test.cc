@@ -85,6 +85,7 @@ void expect_same(const SensorConfig& a, const SensorConfig& b) {
   EXPECT_EQ(fa.cancel_ratio_limit, fb.cancel_ratio_limit);
   EXPECT_EQ(fa.cancel_min_orders, fb.cancel_min_orders);
   EXPECT_EQ(fa.cancel_window, fb.cancel_window);
+  EXPECT_EQ(fa.seq_gap_alert_min, fb.seq_gap_alert_min);
   EXPECT_EQ(fa.resend_limit, fb.resend_limit);
   EXPECT_EQ(fa.resend_window, fb.resend_window);
   ASSERT_EQ(a.feeds.size(), b.feeds.size());
@@ -129,6 +130,7 @@ fix:
   cancel-ratio-limit: 0.75
   cancel-min-orders: 20
   cancel-window: 2m
+  seq-gap-alert-min: 3
   resend-limit: 4
   resend-window: 5s
 feeds:
@@ -165,6 +167,7 @@ feeds:
   f.cancel_ratio_limit = 0.75;
   f.cancel_min_orders = 20;
   f.cancel_window = 120 * kNanosPerSec;
+  f.seq_gap_alert_min = 3;
   f.resend_limit = 4;
   f.resend_window = 5 * kNanosPerSec;
   FeedConfig a;

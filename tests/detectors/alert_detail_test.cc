@@ -108,6 +108,12 @@ TEST(BuiltinRules, LogonBruteForceThresholdComesFromConfig) {
   EXPECT_EQ(r->threshold->track, sig::ThresholdOpt::Track::kBySrc);
   EXPECT_EQ(r->threshold->count, 7u);
   EXPECT_EQ(r->threshold->seconds, 90u);
+  const sig::Rule* pw = rules.find(kGidFix, kFixPlaintextPassword);
+  ASSERT_NE(pw, nullptr);
+  ASSERT_TRUE(pw->threshold.has_value());
+  EXPECT_EQ(pw->threshold->type, sig::ThresholdOpt::Type::kLimit);
+  EXPECT_EQ(pw->threshold->count, 1u);
+  EXPECT_EQ(pw->threshold->seconds, 86400u);
   const sig::Rule* gap = rules.find(kGidFeed, kFeedGap);
   ASSERT_NE(gap, nullptr);
   EXPECT_FALSE(gap->threshold.has_value());
