@@ -173,33 +173,85 @@ class FixFramer {
   uint64_t offset() const noexcept { return offset_; }  // bytes of this direction seen
 
  private:
-  // Implementation state: a field-level state machine (tag digits, '=', value, SOH), the
-  // running checksum and body-length counters, the message being filled and a small matcher
-  // for "<SOH>8=" while hunting. See fix_framer.cc.
-  enum class State : uint8_t { kHunt, kTag, kValue, kChecksumValue };
+  // Implementation state: a field-level state machine (hunting for "<SOH>8=", tag digits,
+  // value up to SOH) with a fast path for fields that lie whole in the buffer, the message
+  // being filled, and the stream offsets from which body length and length are computed.
+  // The byte sum and FixMessage::head are filled lazily from the current buffer (sync()).
+  // sizeof(FixFramer) is about 2.6 KB, most of it the FixMessage. See fix_framer.cc.
+  enum class State : uint8_t { kHunt, kTag, kValue };
+  // Numeric value being read: BodyLength (second field), MsgSeqNum (first 34=), CheckSum.
+  enum class Num : uint8_t { kNone, kBodyLength, kSeqNum, kCheckSum };
+
+  const uint8_t* hunt(const uint8_t* p, Nanos ts, FixMessageHandler& h) noexcept;
+  const uint8_t* scan_message(const uint8_t* p, Nanos ts, FixMessageHandler& h) noexcept;
+  const uint8_t* whole_fields(const uint8_t* p, Nanos ts, FixMessageHandler& h) noexcept;
+  void start_message(uint64_t start, Nanos first_ts, const uint8_t* p, Nanos ts,
+                     FixMessageHandler& h) noexcept;
+  bool begin_value(const uint8_t* p, Nanos ts, FixMessageHandler& h) noexcept;
+  void open_value(uint32_t tag, const uint8_t* p) noexcept;
+  void value_bytes(const uint8_t* p, const uint8_t* q) noexcept;
+  void end_field(const uint8_t* soh) noexcept;
+  void complete(const uint8_t* soh, Nanos ts, FixMessageHandler& h) noexcept;
+  const uint8_t* too_long(const uint8_t* p, Nanos ts) noexcept;
+  const uint8_t* bad_field(const uint8_t* p) noexcept;
+  void drop_message(uint64_t garbage_end) noexcept;
+  void count_garbage(uint64_t at, uint64_t n) noexcept;
+  void report_garbage(Nanos ts, FixMessageHandler& h) noexcept;
+  void sync(const uint8_t* p) noexcept;
+  void set_limit(const uint8_t* p) noexcept;
+  bool masked(uint32_t tag) const noexcept;
+  bool masked_high(uint32_t tag) const noexcept;
+  uint64_t pos(const uint8_t* p) const noexcept {
+    return buf_off_ + static_cast<uint64_t>(p - buf_);
+  }
+  Nanos ts_at(uint64_t at, Nanos ts) const noexcept { return at >= buf_off_ ? ts : prev_ts_; }
+
+  static constexpr uint32_t kMaskedBitsTags = 1024;
+
   FixFramerConfig cfg_;
   FixFramerStats stats_;
-  FixMessage msg_;
+  // Masked tags below kMaskedBitsTags (554 included) as bits; masked_high_: some above.
+  uint64_t masked_bits_[kMaskedBitsTags / 64] = {};
+  bool masked_high_ = false;
+  FixMessage msg_{};  // zeroed once: no indeterminate bytes are ever handed out
   State state_ = State::kHunt;
+  Num num_ = Num::kNone;
   bool expect_start_ = true;
   bool in_message_ = false;
-  uint8_t hunt_match_ = 0;     // bytes of "<SOH>8=" matched while hunting
-  uint32_t field_index_ = 0;   // fields completed in the current message
-  uint32_t tag_ = 0;           // tag being read
-  uint8_t tag_digits_ = 0;
-  FixTag cur_ = FixTag::kCount;  // kept tag whose value is being read, or kCount
-  bool cur_masked_ = false;
-  uint32_t sum_ = 0;            // byte sum of the message so far
-  uint32_t sum_before_field_ = 0;
-  uint64_t msg_bytes_ = 0;      // bytes of the current message so far
-  uint64_t body_start_ = 0;     // msg_bytes_ after "9=...<SOH>"
-  uint64_t field_start_ = 0;    // msg_bytes_ at the current field's first byte
-  uint64_t value_num_ = 0;      // numeric value being read (9=, 34=, 10=)
+  bool after_gap_ = false;  // a gap since framing last started a message (resync count)
+  uint8_t hunt_match_ = 1;  // bytes of "<SOH>8=" matched while hunting (1: after SOH or
+                            // at the start of data, 2: and "8")
+  bool keep_ = false;       // the value goes to msg_.values[cur_]
+  bool mask_ = false;       // the value is masked in msg_.head
   bool value_numeric_ = true;
-  uint32_t value_len_ = 0;
-  uint64_t offset_ = 0;         // stream offset of the next byte
-  uint64_t garbage_ = 0;        // garbage bytes since the last report
-  uint64_t garbage_start_ = 0;
+  bool header_bad_ = false;  // 9 not second or 35 not third
+  bool body_bad_ = false;    // BodyLength not a number
+  uint8_t tag_digits_ = 0;
+  FixTag cur_ = FixTag::kCount;  // kept tag whose value is being read
+  uint32_t tag_ = 0;             // tag being read
+  uint32_t tag_sum_ = 0;         // byte sum of its digits
+  uint32_t field_index_ = 0;     // fields completed in the current message
+  uint32_t sum_ = 0;             // byte sum of the message up to sync_from_ (mod 2^32)
+  uint32_t checksum_sum_ = 0;    // byte sum of everything before "10="
+  uint32_t value_len_ = 0;       // bytes of the numeric value being read (saturating)
+  uint64_t value_num_ = 0;       // numeric value being read
+  uint64_t kept_mask_ = 0;       // bit i: msg_.values[i] set in this message
+  uint64_t msg_start_ = 0;       // stream offset of the current message's "8="
+  uint64_t field_start_ = 0;     // stream offset of the current field's first byte
+  uint64_t body_start_ = 0;      // stream offset after "9=...<SOH>" (kNoOffset: none)
+  uint64_t hunt_pos_ = 0;        // offset of the "8" matched while hunting
+  Nanos hunt_ts_ = 0;            // and its packet time
+  Nanos prev_ts_ = 0;            // packet time of the previous feed() call
+  uint64_t offset_ = 0;          // stream offset of the next byte
+  uint64_t garbage_ = 0;         // garbage bytes since the last report
+  uint64_t garbage_start_ = 0;   // offset of the first of them
+  // Valid during feed() only: the buffer, its stream offset, where the message's byte sum
+  // and head were last brought up to date, and where the message exceeds max_message.
+  const uint8_t* buf_ = nullptr;
+  const uint8_t* end_ = nullptr;
+  const uint8_t* sync_from_ = nullptr;
+  const uint8_t* lim_ = nullptr;
+  uint64_t buf_off_ = 0;
 };
 
 }  // namespace ts::detectors
