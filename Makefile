@@ -55,8 +55,8 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	@command -v clang++ >/dev/null && [ -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a ] || \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends clang libclang-rt-14-dev
-	cmake --preset fuzz >/dev/null && cmake --build build/fuzz -j $(JOBS) --target decode_fuzz loader_fuzz parser_fuzz
-	@for f in decode:sensor loader:config parser:signatures; do n=$${f%%:*}; d=$${f##*:}; \
+	cmake --preset fuzz >/dev/null && cmake --build build/fuzz -j $(JOBS) --target decode_fuzz loader_fuzz parser_fuzz fix_framer_fuzz
+	@for f in decode:sensor loader:config parser:signatures fix_framer:detectors; do n=$${f%%:*}; d=$${f##*:}; \
 	  mkdir -p build/fuzz/corpus_$$n && cp tests/$$d/$${n}_fuzz_corpus/* build/fuzz/corpus_$$n/ && \
 	  echo "== $${n}_fuzz for $(FUZZ_SECONDS) s" && \
 	  build/fuzz/$${n}_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build/fuzz/corpus_$$n 2>&1 | \

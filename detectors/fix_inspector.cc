@@ -1,11 +1,11 @@
 // FixInspector implementation.
 //
-// Per delivery: one read of the flow slot's entry in `slots_` decides everything for flows
+// Per delivery: one read of the flow slot's entry in `slots` decides everything for flows
 // already classified (not FIX, untracked, or a connection index). A flow's first data
 // classifies it: a configured port/server, or (auto-detect) a stream starting "8=FIX" /
 // "8=STEP"; a first segment too short to tell ("8=F") parks the flow on a connection in
 // probing state until the rest arrives. FIX bytes go to the direction's FixFramer, which
-// calls back on_fix_message / on_fix_garbage with the connection and direction in cur_.
+// calls back on_fix_message / on_fix_garbage with the connection and direction in `cur`.
 //
 // Per message, in order: session name (first message carrying 49 and 56), per-session
 // counters, framing errors (alert, sequence tracking only), required tags, MsgSeqNum, then
@@ -17,9 +17,17 @@
 //   none/failed/logged-out --Logon--> logon-sent --acceptor Logon--> logged-on --Logout--> out
 //                                        |--acceptor Logout or stream end--> failed (alert)
 //
-// Memory is fixed at construction: the slot map (lazily touched), the connection pool, the
-// session stats table and the pending-order table. Nothing here allocates, locks or logs
-// after the constructor. tick() walks the intrusive list of active connections only.
+// MsgSeqNum per direction: the first message sets the baseline (a Logon with 141=Y resets it
+// to 1), and so does the first message after a TCP gap: numbers lost with our capture are
+// not the session's gap. Garbage is alerted only where the stream was followed from a known
+// message boundary: the bytes before the first message of a midstream pickup, and those
+// around a TCP gap or the stream's end, are counted only.
+//
+// Memory is fixed at construction: the slot map (4 bytes per flow slot, lazily touched), the
+// connection pool (about 6 KB per connection, mostly its two framers), the session stats
+// table (about 600 bytes per name) and the pending-order table (about 40 bytes per order).
+// Nothing here allocates, locks or logs after the constructor. tick() walks the intrusive
+// list of active connections only.
 #include "detectors/fix_inspector.h"
 
 #include <algorithm>
@@ -53,12 +61,12 @@ constexpr uint32_t kSlotConn = 3;
 constexpr std::size_t kMinConnections = 16;
 constexpr std::size_t kMinPendingOrders = 16;
 constexpr std::size_t kWindowBuckets = 10;
-constexpr Nanos kFloodBucket = 100 * kNanosPerMs;  // 10 x 100 ms: the 1 s order-rate window
+constexpr Nanos kFloodBucket = 100 * kNanosPerMs;       // 10 x 100 ms: the 1 s order-rate window
 constexpr std::size_t kNameMax = 2 * kFixValueMax + 2;  // "Sender->Target"
 constexpr std::size_t kExcerptMax = sizeof(FixMessage::head);
 
 // MsgType label values: a fixed list, everything else is "other".
-constexpr std::string_view kMsgTypes[] = {"0", "1", "2", "3", "4", "5", "A", "D", "F", "G",
+constexpr std::string_view kMsgTypes[] = {"0", "1", "2", "3", "4", "5", "A", "D",  "F",  "G",
                                           "8", "9", "j", "V", "W", "X", "Y", "AE", "AR", "other"};
 constexpr std::size_t kMsgTypeCount = std::size(kMsgTypes);
 constexpr std::size_t kMsgOther = kMsgTypeCount - 1;
@@ -68,13 +76,19 @@ constexpr std::string_view kRejectTypes[] = {"3", "j", "9"};
 constexpr std::size_t kRejectCount = std::size(kRejectTypes);
 
 // Order-to-ack latency histogram bounds, seconds (and the same in nanoseconds).
-constexpr double kLatencyBounds[] = {50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3,
-                                     25e-3, 50e-3,  100e-3, 250e-3, 500e-3, 1,    2.5,    5};
+constexpr double kLatencyBounds[] = {50e-6, 100e-6, 250e-6, 500e-6, 1e-3,   2.5e-3, 5e-3, 10e-3,
+                                     25e-3, 50e-3,  100e-3, 250e-3, 500e-3, 1,      2.5,  5};
 constexpr std::size_t kLatencyBuckets = std::size(kLatencyBounds);
 constexpr Nanos kLatencyBoundsNs[kLatencyBuckets] = {
-    50'000,      100'000,     250'000,     500'000,       1'000'000,     2'500'000,
-    5'000'000,   10'000'000,  25'000'000,  50'000'000,    100'000'000,   250'000'000,
+    50'000,      100'000,       250'000,       500'000,      1'000'000,   2'500'000,
+    5'000'000,   10'000'000,    25'000'000,    50'000'000,   100'000'000, 250'000'000,
     500'000'000, 1'000'000'000, 2'500'000'000, 5'000'000'000};
+constexpr bool latency_bounds_agree() {
+  for (std::size_t i = 0; i < kLatencyBuckets; ++i)
+    if (kLatencyBoundsNs[i] != static_cast<Nanos>(kLatencyBounds[i] * 1e9 + 0.5)) return false;
+  return true;
+}
+static_assert(latency_bounds_agree());
 
 const char* const kDirLabel[2] = {"to_server", "to_client"};
 
@@ -160,12 +174,12 @@ struct Window {
 enum class Logon : uint8_t { kNone, kSent, kLoggedOn, kFailed, kLoggedOut };
 
 struct DirState {
-  uint64_t expected_seq;   // next MsgSeqNum expected, valid with has_baseline
+  uint64_t expected_seq;  // next MsgSeqNum expected, valid with has_baseline
   bool has_baseline;
-  bool quiet_garbage;      // garbage now is our capture (midstream start, gap, end): no alert
-  bool hb_alerted;         // heartbeat-lost raised, until this direction speaks again
-  bool comp_set;           // comp_sender/comp_target hold the logged-on CompIDs
-  Nanos last_rx;           // packet time of the latest bytes in this direction
+  bool quiet_garbage;  // garbage now is our capture (midstream start, gap, end): no alert
+  bool hb_alerted;     // heartbeat-lost raised, until this direction speaks again
+  bool comp_set;       // comp_sender/comp_target hold the logged-on CompIDs
+  Nanos last_rx;       // packet time of the latest bytes in this direction
   uint64_t comp_sender, comp_target;  // hashes of 49/56 expected on this direction
   Window resends;
   Nanos resend_quiet_until;  // storm alert raised: none again before this
@@ -176,17 +190,17 @@ struct ConnState {
   uint64_t flow_id;
   IpAddr client, server;
   Port client_port, server_port;
-  uint32_t gen;             // allocation number: pending orders of a previous owner miss
-  bool midstream;           // picked up without the start: no before-logon check
-  bool gapped;              // bytes lost: logon may have been missed
-  bool tls;                 // configured TLS leg: passwords are not plaintext
+  uint32_t gen;    // allocation number: pending orders of a previous owner miss
+  bool midstream;  // picked up without the start: no before-logon check
+  bool gapped;     // bytes lost: logon may have been missed
+  bool tls;        // configured TLS leg: passwords are not plaintext
   const std::vector<std::string>* allow;  // SenderCompIDs allowed to log on; null: no check
   Logon logon;
-  bool logout_seen;         // no heartbeat checks after a Logout
+  bool logout_seen;  // no heartbeat checks after a Logout
   bool before_logon_alerted;
   bool password_alerted;
-  Nanos hb_interval;        // HeartBtInt of the Logon; 0: unknown
-  uint32_t session;         // index into the session table; kNil until known
+  Nanos hb_interval;  // HeartBtInt of the Logon; 0: unknown
+  uint32_t session;   // index into the session table; kNil until known
   uint8_t name_len;
   char name[kNameMax];
   // Auto-detect: first bytes shorter than the signature ("8=F"), kept until decided.
@@ -270,7 +284,10 @@ class PendingOrders {
     en.ts = ts;
     en.prev = newest_;
     en.next = kNil;
-    if (newest_ != kNil) entries_[newest_].next = e; else oldest_ = e;
+    if (newest_ != kNil)
+      entries_[newest_].next = e;
+    else
+      oldest_ = e;
     newest_ = e;
     std::size_t i = home(k);
     while (index_[i] != kNil) i = (i + 1) & mask_;
@@ -297,8 +314,14 @@ class PendingOrders {
     }
     index_[i] = kNil;
     // Age list.
-    if (en.prev != kNil) entries_[en.prev].next = en.next; else oldest_ = en.next;
-    if (en.next != kNil) entries_[en.next].prev = en.prev; else newest_ = en.prev;
+    if (en.prev != kNil)
+      entries_[en.prev].next = en.next;
+    else
+      oldest_ = en.next;
+    if (en.next != kNil)
+      entries_[en.next].prev = en.prev;
+    else
+      newest_ = en.prev;
     en.next = free_;
     en.prev = kNil;
     free_ = e;
@@ -452,7 +475,10 @@ struct FixInspector::Impl final : FixMessageHandler {
   void release(Conn& c) noexcept {
     if (c.s.logon == Logon::kLoggedOn) active_sessions.add(-1);
     const uint32_t i = index_of(c);
-    if (c.prev != kNil) conns[c.prev].next = c.next; else active_head = c.next;
+    if (c.prev != kNil)
+      conns[c.prev].next = c.next;
+    else
+      active_head = c.next;
     if (c.next != kNil) conns[c.next].prev = c.prev;
     c.s.flow_id = 0;
     c.prev = kNil;
@@ -533,8 +559,7 @@ struct FixInspector::Impl final : FixMessageHandler {
   }
 
   // More bytes while probing. True when the caller should feed `bytes` now.
-  bool probe_more(Flow& flow, Conn& c, Dir dir, std::span<const uint8_t> bytes,
-                  Nanos ts) noexcept {
+  bool probe_more(Flow& flow, Conn& c, Dir dir, std::span<const uint8_t> bytes, Nanos ts) noexcept {
     ConnState& s = c.s;
     int sig = -1;
     if (dir == s.probe_dir) {
@@ -753,16 +778,35 @@ struct FixInspector::Impl final : FixMessageHandler {
 
     if (mt.size() == 1) {
       switch (mt[0]) {
-        case 'A': on_logon(c, d, m); break;
-        case '5': on_logout(c, d, m); break;
-        case '2': on_resend(c, d, m); break;
-        case 'D': on_order(c, d, m); break;
-        case 'F': on_cancel(c, d, m); break;
-        case '8': on_exec(c, d, m); break;
-        case '3': reject(c, 0); break;
-        case 'j': reject(c, 1); break;
-        case '9': reject(c, 2); break;
-        default: break;
+        case 'A':
+          on_logon(c, d, m);
+          break;
+        case '5':
+          on_logout(c, d, m);
+          break;
+        case '2':
+          on_resend(c, d, m);
+          break;
+        case 'D':
+          on_order(c, d, m);
+          break;
+        case 'F':
+          on_cancel(c, d, m);
+          break;
+        case '8':
+          on_exec(c, d, m);
+          break;
+        case '3':
+          reject(c, 0);
+          break;
+        case 'j':
+          reject(c, 1);
+          break;
+        case '9':
+          reject(c, 2);
+          break;
+        default:
+          break;
       }
     }
   }
@@ -818,8 +862,8 @@ struct FixInspector::Impl final : FixMessageHandler {
       for (uint8_t i = 0; i < r.n; ++i) {
         if (m.has(r.tags[i])) continue;
         if (n) missing[n++] = ',';
-        const auto res = std::to_chars(missing + n, missing + sizeof missing - 1,
-                                       fix_tag_number(r.tags[i]));
+        const auto res =
+            std::to_chars(missing + n, missing + sizeof missing - 1, fix_tag_number(r.tags[i]));
         n = static_cast<std::size_t>(res.ptr - missing);
       }
       if (n == 0) return;
@@ -1129,8 +1173,8 @@ struct FixInspector::Impl final : FixMessageHandler {
   bool mask_sender = false, mask_target = false;
   sig::AlertSink* sink;
   FixInspectorStats stats;
-  Counter alerts;            // alerts raised
-  Gauge active_sessions;     // connections logged on
+  Counter alerts;         // alerts raised
+  Gauge active_sessions;  // connections logged on
   ZeroedArray<uint32_t> slots;
   std::vector<Conn> conns;
   uint32_t free_head = kNil;
@@ -1147,8 +1191,8 @@ struct FixInspector::Impl final : FixMessageHandler {
   Dir cur_dir = Dir::kToServer;
 };
 
-FixInspector::FixInspector(const config::FixConfig& cfg, std::size_t flow_capacity,
-                           int nworkers, sig::AlertSink* sink)
+FixInspector::FixInspector(const config::FixConfig& cfg, std::size_t flow_capacity, int nworkers,
+                           sig::AlertSink* sink)
     : impl_(std::make_unique<Impl>(cfg, flow_capacity, nworkers, sink)) {}
 
 FixInspector::~FixInspector() = default;
@@ -1265,9 +1309,8 @@ void FixInspector::collect_metrics(std::span<const FixInspector* const> inspecto
   const std::vector<double> bounds(std::begin(kLatencyBounds), std::end(kLatencyBounds));
   for (const SessionSum& s : sums)
     sink.histogram("tradesentry_fix_order_ack_latency_seconds",
-                   "NewOrderSingle to first ExecutionReport, per session",
-                   L{{"session", s.name}}, bounds,
-                   std::vector<uint64_t>(s.latency, s.latency + kLatencyBuckets),
+                   "NewOrderSingle to first ExecutionReport, per session", L{{"session", s.name}},
+                   bounds, std::vector<uint64_t>(s.latency, s.latency + kLatencyBuckets),
                    static_cast<double>(s.latency_sum_ns) / kNanosPerSec, s.latency_count);
   sink.counter("tradesentry_fix_connections_total", "FIX/STEP connections recognised", L{},
                d(connections));
@@ -1282,8 +1325,8 @@ void FixInspector::collect_metrics(std::span<const FixInspector* const> inspecto
   sink.counter("tradesentry_fix_stream_gaps_total", "TCP gaps inside FIX/STEP streams", L{},
                d(gaps));
   sink.counter("tradesentry_fix_pending_orders_evicted_total",
-               "Orders that stopped waiting for their acknowledgement (table full or timeout)",
-               L{}, d(evicted));
+               "Orders that stopped waiting for their acknowledgement (table full or timeout)", L{},
+               d(evicted));
   sink.counter("tradesentry_fix_sessions_over_cap_total",
                "Connections whose session name was counted as \"other\" (fix.max-sessions)", L{},
                d(over_cap));

@@ -28,8 +28,13 @@ std::string proto_name(uint8_t ip_proto) {
   }
 }
 
-EveWriter::EveWriter(const std::string& log_dir) : path_(log_dir + "/eve.json") {}
-EveWriter::EveWriter(File file) : path_(std::move(file.path)) {}
+// The buffers are sized for the usual case up front, so alert lines of varying length do not
+// reallocate them one by one as they arrive (the output thread keeps allocations flat too).
+EveWriter::EveWriter(const std::string& log_dir) : EveWriter(File{log_dir + "/eve.json"}) {}
+EveWriter::EveWriter(File file) : path_(std::move(file.path)) {
+  buf_.reserve(kFlushBytes + kLineReserve);
+  json_.reserve(kLineReserve);
+}
 EveWriter::~EveWriter() { close(); }
 
 bool EveWriter::open(std::string* error) {

@@ -62,6 +62,7 @@ class EveWriter {
  public:
   static constexpr std::size_t kFlushBytes = 64 * 1024;
   static constexpr std::size_t kMaxPendingBytes = 16u << 20;
+  static constexpr std::size_t kLineReserve = 8192;
 
   // Appends to <log_dir>/eve.json.
   explicit EveWriter(const std::string& log_dir);

@@ -55,6 +55,7 @@ class JsonBuilder {
     return value(v);
   }
 
+  void reserve(std::size_t n) { out_.reserve(n); }
   const std::string& str() const noexcept { return out_; }
   std::string take() { return std::move(out_); }
   void clear() noexcept {

@@ -11,6 +11,9 @@
 #include <map>
 #include <thread>
 
+#include "detectors/builtin.h"
+#include "detectors/feed_tracker.h"
+#include "detectors/fix_inspector.h"
 #include "exporters/eve_writer.h"
 #include "exporters/metrics.h"
 #include "sensor/capture.h"
@@ -162,11 +165,17 @@ struct Worker final : FlowEndSink, sig::AlertSink {
       const FlowTable::Lookup lk = flows.lookup(p, s.hash);
       if (lk.flow && p.l4 == L4::kTcp) tcp.process(*lk.flow, lk.dir, p);
       if (detector) detector->inspect(lk.flow, lk.dir, p);
+      if (feeds && p.l4 == L4::kUdp) feeds->on_udp(p, lk.flow ? lk.flow->id : 0);
     }
-    if (now >= next_expire) {
-      flows.expire(now);
-      next_expire = now + kNanosPerSec;
-    }
+    if (now >= next_expire) tick();
+  }
+
+  // Once per second of packet time (and when idle live): timeouts and time-driven detections.
+  void tick() noexcept {
+    flows.expire(now);
+    if (fix) fix->tick(now);
+    if (feeds) feeds->tick(now);
+    next_expire = now + kNanosPerSec;
   }
 
   int index;
@@ -177,6 +186,8 @@ struct Worker final : FlowEndSink, sig::AlertSink {
   FlowRing out;
   AlertRing alerts;
   std::unique_ptr<sig::Detector> detector;
+  std::unique_ptr<detectors::FixInspector> fix;
+  std::unique_ptr<detectors::FeedTracker> feeds;
   std::atomic<uint64_t> rules_gen{0};
   std::vector<std::unique_ptr<StreamConsumer>> consumers;
   Nanos now = 0;
@@ -375,6 +386,8 @@ struct Pipeline::Impl {
   // Output thread state: thresholds and the alerts it logged (single writer).
   sig::ThresholdEngine thresholds{kThresholdEntries};
   const sig::CompiledRules* threshold_rules = nullptr;
+  // Built-in detections as rules (message, category, configured thresholds).
+  std::unique_ptr<detectors::BuiltinRules> builtin_rules;
   std::array<Counter, 4> alerts_logged;  // by severity 1..4 (index = sev - 1)
   Counter alerts_suppressed;             // by threshold, suppress or rate_filter
   Counter output_loops;
@@ -420,10 +433,7 @@ struct Pipeline::Impl {
         if (idle_since == 0) idle_since = now;
         if (now - idle_since > 100 * kNanosPerMs && now > w.now) {
           w.now = now;
-          if (w.now >= w.next_expire) {
-            w.flows.expire(w.now);
-            w.next_expire = w.now + kNanosPerSec;
-          }
+          if (w.now >= w.next_expire) w.tick();
           idle_since = now;
         }
       }
@@ -481,10 +491,13 @@ struct Pipeline::Impl {
           threshold_rules = a.rules;
         }
         r = &a.rules->rule(a.rule);
-        if (!thresholds.allow(*r, a)) {
-          alerts_suppressed.inc();
-          continue;
-        }
+      } else {
+        // Built-in detectors: threshold.config (suppress, thresholds by gen_id) applies too.
+        r = builtin_rules->find(a.gid, a.sid);
+      }
+      if (r && !thresholds.allow(*r, a)) {
+        alerts_suppressed.inc();
+        continue;
       }
       const int sev = std::clamp<int>(a.severity, 1, 4);
       alerts_logged[static_cast<std::size_t>(sev - 1)].inc();
@@ -512,6 +525,10 @@ struct Pipeline::Impl {
       if (r) {
         rec.signature = r->msg;
         rec.category = r->category;
+      }
+      if (a.app) {
+        rec.app = a.app;
+        rec.app_json = std::string_view(a.detail, strnlen(a.detail, sizeof a.detail));
       }
       eve->write_alert(rec);
     }
@@ -607,7 +624,8 @@ bool Pipeline::open(std::string* error) {
     m.captures.push_back(std::make_unique<CaptureThread>(std::move(src), 0, m.cfg, nw));
   }
   const std::size_t per_flow = flow_table_bytes_per_flow() + TcpTracker::bytes_per_flow() +
-                               (m.opts.rules ? sig::Detector::bytes_per_flow(m.opts.rules.get()) : 0);
+                               (m.opts.rules ? sig::Detector::bytes_per_flow(m.opts.rules.get()) : 0) +
+                               (m.cfg.fix.enabled ? detectors::FixInspector::bytes_per_flow() : 0);
   const std::size_t capacity =
       std::max<std::size_t>(1024, m.cfg.flow_memcap / static_cast<std::size_t>(nw) / per_flow);
   const uint64_t seed = static_cast<uint64_t>(wall_now());
@@ -622,13 +640,23 @@ bool Pipeline::open(std::string* error) {
       wk->detector = std::make_unique<sig::Detector>(m.opts.rules, dc, wk.get());
       wk->tcp.add_consumer(wk->detector.get());
     }
+    if (m.cfg.fix.enabled) {
+      wk->fix = std::make_unique<detectors::FixInspector>(m.cfg.fix, capacity, nw, wk.get());
+      wk->tcp.add_consumer(wk->fix.get());
+    }
+    if (!m.cfg.feeds.empty())
+      wk->feeds = std::make_unique<detectors::FeedTracker>(m.cfg.feeds, wk.get());
     for (auto& f : m.factories) {
       wk->consumers.push_back(f(w));
       wk->tcp.add_consumer(wk->consumers.back().get());
     }
     m.workers.push_back(std::move(wk));
   }
+  m.builtin_rules = std::make_unique<detectors::BuiltinRules>(m.cfg);
   if (m.opts.rules) {
+    // threshold.config applies to built-in detections from the first alert on.
+    m.thresholds.set_config(m.opts.rules->ruleset().thresholds);
+    m.threshold_rules = m.opts.rules.get();
     m.rule_gens.push_back(Impl::RuleGen{m.opts.rules, 0, 0});
     m.latest_rules.store(std::move(m.opts.rules));  // from here on rule_gens owns the sets
   }
@@ -808,6 +836,31 @@ std::vector<std::pair<std::string, uint64_t>> Pipeline::Impl::counters() const {
     add("detect.matches", matches);
     add("detect.stream_state_memcap_drops", memcap);
   }
+  {
+    std::vector<const detectors::FixInspector*> fx;
+    for (auto& w : workers)
+      if (w->fix) fx.push_back(w->fix.get());
+    if (!fx.empty())
+      detectors::FixInspector::add_stats(
+          fx,
+          [](void* ctx, const char* name, uint64_t v) {
+            static_cast<std::vector<std::pair<std::string, uint64_t>>*>(ctx)->emplace_back(name, v);
+          },
+          &out);
+    for (std::size_t f = 0; f < cfg.feeds.size(); ++f) {
+      uint64_t pk = 0, gaps = 0, lost = 0;
+      for (auto& w : workers) {
+        if (!w->feeds) continue;
+        pk += w->feeds->stats(f).packets.get();
+        gaps += w->feeds->stats(f).gaps.get();
+        lost += w->feeds->stats(f).lost_messages.get();
+      }
+      const std::string base = "feed." + cfg.feeds[f].name + ".";
+      out.emplace_back(base + "packets", pk);
+      out.emplace_back(base + "gaps", gaps);
+      out.emplace_back(base + "lost_messages", lost);
+    }
+  }
   return out;
 }
 
@@ -908,6 +961,16 @@ void Pipeline::collect_metrics(exporters::MetricsSink& s) const {
     s.counter("tradesentry_detect_stream_state_memcap_drops_total",
               "TCP flow directions not stream-scanned because the stream state cap was reached",
               L{}, d(memcap));
+  }
+  {
+    std::vector<const detectors::FixInspector*> fx;
+    std::vector<const detectors::FeedTracker*> fd;
+    for (auto& w : m.workers) {
+      if (w->fix) fx.push_back(w->fix.get());
+      if (w->feeds) fd.push_back(w->feeds.get());
+    }
+    if (!fx.empty()) detectors::FixInspector::collect_metrics(fx, m.cfg.fix.max_sessions, s);
+    if (!fd.empty()) detectors::FeedTracker::collect_metrics(fd, m.cfg.feeds, s);
   }
   s.counter("tradesentry_flow_events_dropped_total",
             "EVE flow events lost because the output ring was full (live)", L{},

@@ -56,8 +56,8 @@ unsigned byte_sum(std::string_view s) {
 std::string frame(std::string_view begin, std::string_view body, int len_delta = 0,
                   int sum_delta = 0) {
   const std::string b = soh(body);
-  std::string m = "8=" + std::string(begin) + kSoh + "9=" +
-                  std::to_string(static_cast<int>(b.size()) + len_delta) + kSoh + b;
+  std::string m = "8=" + std::string(begin) + kSoh +
+                  "9=" + std::to_string(static_cast<int>(b.size()) + len_delta) + kSoh + b;
   char t[16];
   std::snprintf(t, sizeof t, "10=%03u%c", (byte_sum(m) + 256 + sum_delta) % 256, kSoh);
   return m + t;
@@ -82,9 +82,7 @@ struct Conn {
 
 class FixInspectorTest : public ::testing::Test {
  protected:
-  void make(int workers = 1) {
-    insp = std::make_unique<FixInspector>(cfg, 64, workers, &sink);
-  }
+  void make(int workers = 1) { insp = std::make_unique<FixInspector>(cfg, 64, workers, &sink); }
 
   Conn conn(uint32_t slot, bool midstream = false, Port port = kPort) {
     Conn c;
@@ -113,14 +111,13 @@ class FixInspectorTest : public ::testing::Test {
   }
 
   void data(Conn& c, Dir d, std::string_view bytes, Nanos ts) {
-    insp->on_stream_data(c.flow, d,
-                         {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, ts);
+    insp->on_stream_data(c.flow, d, {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()},
+                         ts);
   }
   void up(Conn& c, std::string_view type, std::string_view extra, Nanos ts, int64_t seq = -1) {
     data(c, Dir::kToServer, msg(c, Dir::kToServer, type, extra, seq), ts);
   }
-  void down(Conn& c, std::string_view type, std::string_view extra, Nanos ts,
-            int64_t seq = -1) {
+  void down(Conn& c, std::string_view type, std::string_view extra, Nanos ts, int64_t seq = -1) {
     data(c, Dir::kToClient, msg(c, Dir::kToClient, type, extra, seq), ts);
   }
   void end(Conn& c, Nanos ts) { insp->on_stream_end(c.flow, ts); }
@@ -206,8 +203,10 @@ TEST_F(FixInspectorTest, LogonOrdersAcksExactLatency) {
   const std::string d2 = msg(c, Dir::kToServer, "D", "11=O2|55=IF2409|54=2|38=1|40=1|");
   data(c, Dir::kToServer, d2.substr(0, 3), at_ms(20));
   data(c, Dir::kToServer, d2.substr(3), at_ms(20.2));
-  const std::string ack = msg(c, Dir::kToClient, "8", "37=X2|17=E2|150=0|39=0|11=O2|55=IF2409|54=2|");
-  const std::string fill = msg(c, Dir::kToClient, "8", "37=X2|17=E3|150=2|39=2|11=O2|55=IF2409|54=2|");
+  const std::string ack =
+      msg(c, Dir::kToClient, "8", "37=X2|17=E2|150=0|39=0|11=O2|55=IF2409|54=2|");
+  const std::string fill =
+      msg(c, Dir::kToClient, "8", "37=X2|17=E3|150=2|39=2|11=O2|55=IF2409|54=2|");
   data(c, Dir::kToClient, ack + fill, at_ms(22.7));
   // Order 3: ack after 7 s (beyond the last bound).
   up(c, "D", "11=O3|55=600519|54=1|38=100|40=1|", at_ms(30));
@@ -216,25 +215,28 @@ TEST_F(FixInspectorTest, LogonOrdersAcksExactLatency) {
   EXPECT_EQ(insp->stats().connections.get(), 1u);
   EXPECT_EQ(insp->stats().messages.get(), 9u);
   EXPECT_EQ(insp->stats().malformed.get(), 0u);
-  EXPECT_EQ(scrape("tradesentry_fix_order_ack_latency_seconds"),
-            (std::vector<std::string>{
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.0005\"} 1",
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.001\"} 1",
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.0025\"} 2",
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.005\"} 2",
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.01\"} 2",
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.025\"} 2",
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.05\"} 2",
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.1\"} 2",
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.25\"} 2",
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.5\"} 2",
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"1\"} 2",
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"2.5\"} 2",
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"5\"} 2",
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"inf\"} 3",
-                "tradesentry_fix_order_ack_latency_seconds_sum{session=\"CLI1->SRV1\"} 7.0028",
-                "tradesentry_fix_order_ack_latency_seconds_count{session=\"CLI1->SRV1\"} 3",
-            }));
+  EXPECT_EQ(
+      scrape("tradesentry_fix_order_ack_latency_seconds"),
+      (std::vector<std::string>{
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.0005\"} "
+          "1",
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.001\"} 1",
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.0025\"} "
+          "2",
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.005\"} 2",
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.01\"} 2",
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.025\"} 2",
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.05\"} 2",
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.1\"} 2",
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.25\"} 2",
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.5\"} 2",
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"1\"} 2",
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"2.5\"} 2",
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"5\"} 2",
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"inf\"} 3",
+          "tradesentry_fix_order_ack_latency_seconds_sum{session=\"CLI1->SRV1\"} 7.0028",
+          "tradesentry_fix_order_ack_latency_seconds_count{session=\"CLI1->SRV1\"} 3",
+      }));
 }
 
 TEST_F(FixInspectorTest, MessagesSplitAtEveryByteAndCoalesced) {
@@ -257,9 +259,12 @@ TEST_F(FixInspectorTest, MessagesSplitAtEveryByteAndCoalesced) {
   EXPECT_TRUE(sink.alerts.empty());
   EXPECT_EQ(scrape("tradesentry_fix_messages_total"),
             (std::vector<std::string>{
-                "tradesentry_fix_messages_total{session=\"CLI1->SRV1\",direction=\"to_server\",msg_type=\"A\"} 1",
-                "tradesentry_fix_messages_total{session=\"CLI1->SRV1\",direction=\"to_server\",msg_type=\"D\"} 5",
-                "tradesentry_fix_messages_total{session=\"CLI1->SRV1\",direction=\"to_client\",msg_type=\"A\"} 1",
+                "tradesentry_fix_messages_total{session=\"CLI1->SRV1\",direction=\"to_server\",msg_"
+                "type=\"A\"} 1",
+                "tradesentry_fix_messages_total{session=\"CLI1->SRV1\",direction=\"to_server\",msg_"
+                "type=\"D\"} 5",
+                "tradesentry_fix_messages_total{session=\"CLI1->SRV1\",direction=\"to_client\",msg_"
+                "type=\"A\"} 1",
             }));
 }
 
@@ -283,8 +288,10 @@ TEST_F(FixInspectorTest, AutoDetectFixStepAndNotFix) {
   EXPECT_EQ(insp->stats().messages.get(), 2u);
   EXPECT_EQ(scrape("tradesentry_fix_messages_total"),
             (std::vector<std::string>{
-                "tradesentry_fix_messages_total{session=\"CLI1->SRV1\",direction=\"to_server\",msg_type=\"0\"} 1",
-                "tradesentry_fix_messages_total{session=\"CLI1->SRV1\",direction=\"to_server\",msg_type=\"A\"} 1",
+                "tradesentry_fix_messages_total{session=\"CLI1->SRV1\",direction=\"to_server\",msg_"
+                "type=\"0\"} 1",
+                "tradesentry_fix_messages_total{session=\"CLI1->SRV1\",direction=\"to_server\",msg_"
+                "type=\"A\"} 1",
             }));
   // Auto-detect off: only configured ports.
   cfg.auto_detect = false;
@@ -345,10 +352,12 @@ TEST_F(FixInspectorTest, BadChecksum) {
   make();
   Conn c = conn(0);
   logon(c, at_ms(0));
-  const std::string good = "35=D|49=CLI1|56=SRV1|34=2|52=20240604-14:05:14.975|11=C1|55=X|54=1|40=1|";
+  const std::string good =
+      "35=D|49=CLI1|56=SRV1|34=2|52=20240604-14:05:14.975|11=C1|55=X|54=1|40=1|";
   data(c, Dir::kToServer, frame("FIX.4.4", good), at_ms(1));
   EXPECT_TRUE(sink.alerts.empty());
-  const std::string bad_body = "35=D|49=CLI1|56=SRV1|34=3|52=20240604-14:05:14.975|11=C2|55=X|54=1|40=1|";
+  const std::string bad_body =
+      "35=D|49=CLI1|56=SRV1|34=3|52=20240604-14:05:14.975|11=C2|55=X|54=1|40=1|";
   const std::string bad = frame("FIX.4.4", bad_body, 0, 7);
   data(c, Dir::kToServer, bad, at_ms(2));
   ASSERT_EQ(sids(), std::vector<uint32_t>{kFixBadChecksum});
@@ -382,10 +391,12 @@ TEST_F(FixInspectorTest, BadBodyLength) {
   make();
   Conn c = conn(0);
   logon(c, at_ms(0));
-  const std::string body = "35=D|49=CLI1|56=SRV1|34=2|52=20240604-14:05:14.975|11=C1|55=X|54=1|40=1|";
+  const std::string body =
+      "35=D|49=CLI1|56=SRV1|34=2|52=20240604-14:05:14.975|11=C1|55=X|54=1|40=1|";
   data(c, Dir::kToServer, frame("FIX.4.4", body), at_ms(1));
   EXPECT_TRUE(sink.alerts.empty());
-  const std::string body3 = "35=D|49=CLI1|56=SRV1|34=3|52=20240604-14:05:14.975|11=C2|55=X|54=1|40=1|";
+  const std::string body3 =
+      "35=D|49=CLI1|56=SRV1|34=3|52=20240604-14:05:14.975|11=C2|55=X|54=1|40=1|";
   data(c, Dir::kToServer, frame("FIX.4.4", body3, -17), at_ms(2));
   ASSERT_EQ(sids(), std::vector<uint32_t>{kFixBadBodyLength});
   const std::string d = sink.alerts[0].detail;
@@ -418,13 +429,15 @@ TEST_F(FixInspectorTest, BadSeqNum) {
   logon(c, at_ms(0));
   up(c, "D", "11=C1|55=X|54=1|40=1|", at_ms(1));
   EXPECT_TRUE(sink.alerts.empty());
-  data(c, Dir::kToServer,
-       frame("FIX.4.4", "35=D|49=CLI1|56=SRV1|34=3x|52=20240604-14:05:14.975|11=C2|55=X|54=1|40=1|"),
-       at_ms(2));
+  data(
+      c, Dir::kToServer,
+      frame("FIX.4.4", "35=D|49=CLI1|56=SRV1|34=3x|52=20240604-14:05:14.975|11=C2|55=X|54=1|40=1|"),
+      at_ms(2));
   ASSERT_EQ(sids(), std::vector<uint32_t>{kFixBadSeqNum});
-  EXPECT_EQ(std::string(sink.alerts[0].detail).rfind(
-                "{\"session\":\"CLI1->SRV1\",\"msg_type\":\"D\",\"excerpt\":\"8=FIX.4.4|", 0),
-            0u)
+  EXPECT_EQ(
+      std::string(sink.alerts[0].detail)
+          .rfind("{\"session\":\"CLI1->SRV1\",\"msg_type\":\"D\",\"excerpt\":\"8=FIX.4.4|", 0),
+      0u)
       << sink.alerts[0].detail;
 }
 
@@ -438,8 +451,7 @@ TEST_F(FixInspectorTest, GarbledBytesOnePerResync) {
   ASSERT_EQ(sids(), std::vector<uint32_t>{kFixGarbled});
   EXPECT_EQ(insp->stats().garbage_bytes.get(), 9u);
   EXPECT_EQ(sink.alerts[0].ts, at_ms(2));
-  EXPECT_EQ(std::string(sink.alerts[0].detail).rfind(
-                "{\"session\":\"CLI1->SRV1\",\"bytes\":9,", 0),
+  EXPECT_EQ(std::string(sink.alerts[0].detail).rfind("{\"session\":\"CLI1->SRV1\",\"bytes\":9,", 0),
             0u)
       << sink.alerts[0].detail;
   EXPECT_EQ(insp->stats().messages.get(), 4u);
@@ -458,8 +470,9 @@ TEST_F(FixInspectorTest, StreamGapIsNotGarbleNorSeqGap) {
   EXPECT_TRUE(sink.alerts.empty()) << sids()[0];
   EXPECT_EQ(insp->stats().stream_gaps.get(), 1u);
   EXPECT_EQ(insp->stats().garbage_bytes.get(), 30u);
-  EXPECT_EQ(scrape("tradesentry_fix_sequence_gaps_total"),
-            std::vector<std::string>{"tradesentry_fix_sequence_gaps_total{session=\"CLI1->SRV1\"} 0"});
+  EXPECT_EQ(
+      scrape("tradesentry_fix_sequence_gaps_total"),
+      std::vector<std::string>{"tradesentry_fix_sequence_gaps_total{session=\"CLI1->SRV1\"} 0"});
 }
 
 TEST_F(FixInspectorTest, MissingRequiredTag) {
@@ -473,7 +486,7 @@ TEST_F(FixInspectorTest, MissingRequiredTag) {
   up(c, "1", "112=T1|", at_ms(5));
   EXPECT_TRUE(sink.alerts.empty());
   up(c, "D", "11=C3|40=1|38=1|1=ACCT99|", at_ms(6));  // no Symbol (55), no Side (54)
-  up(c, "2", "7=1|", at_ms(7));                        // no EndSeqNo (16)
+  up(c, "2", "7=1|", at_ms(7));                       // no EndSeqNo (16)
   ASSERT_EQ(sids(), (std::vector<uint32_t>{kFixMissingRequiredTag, kFixMissingRequiredTag}));
   const std::string d0 = sink.alerts[0].detail;
   EXPECT_EQ(d0.rfind("{\"session\":\"CLI1->SRV1\",\"msg_type\":\"D\",\"seq\":5,"
@@ -652,8 +665,9 @@ TEST_F(FixInspectorTest, SequenceGapThenGapFill) {
   up(c, "0", "", at_ms(13), 56);
   up(c, "0", "", at_ms(14), 57);
   EXPECT_EQ(sink.alerts.size(), 1u);
-  EXPECT_EQ(scrape("tradesentry_fix_sequence_gaps_total"),
-            std::vector<std::string>{"tradesentry_fix_sequence_gaps_total{session=\"CLI1->SRV1\"} 1"});
+  EXPECT_EQ(
+      scrape("tradesentry_fix_sequence_gaps_total"),
+      std::vector<std::string>{"tradesentry_fix_sequence_gaps_total{session=\"CLI1->SRV1\"} 1"});
   // Negative: a gap smaller than seq_gap_alert_min (10) is counted, not alerted; 10 alerts.
   up(c, "0", "", at_ms(15), 58 + 9);
   EXPECT_EQ(sink.alerts.size(), 1u);
@@ -662,8 +676,9 @@ TEST_F(FixInspectorTest, SequenceGapThenGapFill) {
   EXPECT_EQ(std::string(sink.alerts[1].detail),
             "{\"session\":\"CLI1->SRV1\",\"msg_type\":\"0\",\"expected_seq\":68,"
             "\"received_seq\":78,\"missing\":10}");
-  EXPECT_EQ(scrape("tradesentry_fix_sequence_gaps_total"),
-            std::vector<std::string>{"tradesentry_fix_sequence_gaps_total{session=\"CLI1->SRV1\"} 3"});
+  EXPECT_EQ(
+      scrape("tradesentry_fix_sequence_gaps_total"),
+      std::vector<std::string>{"tradesentry_fix_sequence_gaps_total{session=\"CLI1->SRV1\"} 3"});
 }
 
 TEST_F(FixInspectorTest, SequenceTooLowDuplicateAndPossDup) {
@@ -676,10 +691,12 @@ TEST_F(FixInspectorTest, SequenceTooLowDuplicateAndPossDup) {
   up(c, "D", "11=C1|55=X|54=1|40=1|", at_ms(7), 3);
   up(c, "0", "", at_ms(8), 5);
   ASSERT_EQ(sids(), (std::vector<uint32_t>{kFixSeqTooLow, kFixSeqDuplicate}));
-  EXPECT_EQ(std::string(sink.alerts[0].detail),
-            "{\"session\":\"CLI1->SRV1\",\"msg_type\":\"D\",\"expected_seq\":6,\"received_seq\":3}");
-  EXPECT_EQ(std::string(sink.alerts[1].detail),
-            "{\"session\":\"CLI1->SRV1\",\"msg_type\":\"0\",\"expected_seq\":6,\"received_seq\":5}");
+  EXPECT_EQ(
+      std::string(sink.alerts[0].detail),
+      "{\"session\":\"CLI1->SRV1\",\"msg_type\":\"D\",\"expected_seq\":6,\"received_seq\":3}");
+  EXPECT_EQ(
+      std::string(sink.alerts[1].detail),
+      "{\"session\":\"CLI1->SRV1\",\"msg_type\":\"0\",\"expected_seq\":6,\"received_seq\":5}");
   up(c, "0", "", at_ms(9), 6);  // expected stayed at 6
   EXPECT_EQ(sink.alerts.size(), 2u);
 }
@@ -811,12 +828,10 @@ TEST_F(FixInspectorTest, CancelRatio) {
   for (int i = 0; i < 10; ++i)
     up(c, "D", "11=O" + std::to_string(i) + "|55=X|54=1|40=1|", at_ms(100 + i));
   for (int i = 0; i < 5; ++i)
-    up(c, "F", "11=X" + std::to_string(i) + "|41=O" + std::to_string(i) + "|54=1|",
-       at_ms(200 + i));
+    up(c, "F", "11=X" + std::to_string(i) + "|41=O" + std::to_string(i) + "|54=1|", at_ms(200 + i));
   EXPECT_TRUE(sink.alerts.empty());  // 5 / 10 is not over 0.5
   for (int i = 5; i < 10; ++i)
-    up(c, "F", "11=X" + std::to_string(i) + "|41=O" + std::to_string(i) + "|54=1|",
-       at_ms(300 + i));
+    up(c, "F", "11=X" + std::to_string(i) + "|41=O" + std::to_string(i) + "|54=1|", at_ms(300 + i));
   ASSERT_EQ(sids(), std::vector<uint32_t>{kFixCancelRatio});
   EXPECT_EQ(sink.alerts[0].ts, at_ms(305));
   EXPECT_EQ(std::string(sink.alerts[0].detail),
@@ -848,7 +863,8 @@ TEST_F(FixInspectorTest, PendingOrdersEvictedAndExpired) {
   down(c, "8", "37=X|17=E3|39=0|54=1|11=P2|", at_ms(1100));   // expired: no sample
   down(c, "8", "37=X|17=E4|39=0|54=1|11=P16|", at_ms(1100));  // 1074 ms
   const auto s = scrape("tradesentry_fix_order_ack_latency_seconds");
-  EXPECT_EQ(s[s.size() - 2], "tradesentry_fix_order_ack_latency_seconds_sum{session=\"CLI1->SRV1\"} 1.163");
+  EXPECT_EQ(s[s.size() - 2],
+            "tradesentry_fix_order_ack_latency_seconds_sum{session=\"CLI1->SRV1\"} 1.163");
   EXPECT_EQ(s.back(), "tradesentry_fix_order_ack_latency_seconds_count{session=\"CLI1->SRV1\"} 2");
   // Another connection's ExecutionReport with the same ClOrdID does not match.
   Conn o = conn(1);
@@ -876,54 +892,70 @@ TEST_F(FixInspectorTest, MetricsExactWithOtherFolding) {
   down(b, "9", "37=X|11=Q|41=Q|39=8|", at_ms(5));
   up(b, "XYZ", "", at_ms(6));
   EXPECT_EQ(insp->stats().sessions_over_cap.get(), 1u);
-  EXPECT_EQ(scrape("tradesentry_fix_", 1),
-            (std::vector<std::string>{
-                "tradesentry_fix_messages_total{session=\"CLI1->SRV1\",direction=\"to_server\",msg_type=\"0\"} 1",
-                "tradesentry_fix_messages_total{session=\"CLI1->SRV1\",direction=\"to_server\",msg_type=\"A\"} 1",
-                "tradesentry_fix_messages_total{session=\"CLI1->SRV1\",direction=\"to_server\",msg_type=\"D\"} 1",
-                "tradesentry_fix_messages_total{session=\"CLI1->SRV1\",direction=\"to_client\",msg_type=\"A\"} 1",
-                "tradesentry_fix_messages_total{session=\"CLI1->SRV1\",direction=\"to_client\",msg_type=\"8\"} 1",
-                "tradesentry_fix_messages_total{session=\"CLI1->SRV1\",direction=\"to_client\",msg_type=\"j\"} 1",
-                "tradesentry_fix_messages_total{session=\"other\",direction=\"to_server\",msg_type=\"A\"} 1",
-                "tradesentry_fix_messages_total{session=\"other\",direction=\"to_server\",msg_type=\"other\"} 1",
-                "tradesentry_fix_messages_total{session=\"other\",direction=\"to_client\",msg_type=\"3\"} 1",
-                "tradesentry_fix_messages_total{session=\"other\",direction=\"to_client\",msg_type=\"A\"} 1",
-                "tradesentry_fix_messages_total{session=\"other\",direction=\"to_client\",msg_type=\"9\"} 1",
-                "tradesentry_fix_sessions_active 2",
-                "tradesentry_fix_sequence_gaps_total{session=\"CLI1->SRV1\"} 1",
-                "tradesentry_fix_sequence_gaps_total{session=\"other\"} 0",
-                "tradesentry_fix_rejects_total{session=\"CLI1->SRV1\",msg_type=\"j\"} 1",
-                "tradesentry_fix_rejects_total{session=\"other\",msg_type=\"3\"} 1",
-                "tradesentry_fix_rejects_total{session=\"other\",msg_type=\"9\"} 1",
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"5e-05\"} 1",
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.0001\"} 1",
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.00025\"} 1",
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.0005\"} 1",
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.001\"} 1",
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.0025\"} 1",
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.005\"} 1",
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.01\"} 1",
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.025\"} 1",
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.05\"} 1",
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.1\"} 1",
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.25\"} 1",
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.5\"} 1",
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"1\"} 1",
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"2.5\"} 1",
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"5\"} 1",
-                "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"inf\"} 1",
-                "tradesentry_fix_order_ack_latency_seconds_sum{session=\"CLI1->SRV1\"} 4e-05",
-                "tradesentry_fix_order_ack_latency_seconds_count{session=\"CLI1->SRV1\"} 1",
-                "tradesentry_fix_order_ack_latency_seconds_sum{session=\"other\"} 0",
-                "tradesentry_fix_order_ack_latency_seconds_count{session=\"other\"} 0",
-                "tradesentry_fix_connections_total 2",
-                "tradesentry_fix_connections_untracked_total 0",
-                "tradesentry_fix_malformed_messages_total 0",
-                "tradesentry_fix_garbage_bytes_total 0",
-                "tradesentry_fix_stream_gaps_total 0",
-                "tradesentry_fix_pending_orders_evicted_total 0",
-                "tradesentry_fix_sessions_over_cap_total 1",
-            }));
+  EXPECT_EQ(
+      scrape("tradesentry_fix_", 1),
+      (std::vector<std::string>{
+          "tradesentry_fix_messages_total{session=\"CLI1->SRV1\",direction=\"to_server\",msg_type="
+          "\"0\"} 1",
+          "tradesentry_fix_messages_total{session=\"CLI1->SRV1\",direction=\"to_server\",msg_type="
+          "\"A\"} 1",
+          "tradesentry_fix_messages_total{session=\"CLI1->SRV1\",direction=\"to_server\",msg_type="
+          "\"D\"} 1",
+          "tradesentry_fix_messages_total{session=\"CLI1->SRV1\",direction=\"to_client\",msg_type="
+          "\"A\"} 1",
+          "tradesentry_fix_messages_total{session=\"CLI1->SRV1\",direction=\"to_client\",msg_type="
+          "\"8\"} 1",
+          "tradesentry_fix_messages_total{session=\"CLI1->SRV1\",direction=\"to_client\",msg_type="
+          "\"j\"} 1",
+          "tradesentry_fix_messages_total{session=\"other\",direction=\"to_server\",msg_type=\"A\"}"
+          " 1",
+          "tradesentry_fix_messages_total{session=\"other\",direction=\"to_server\",msg_type="
+          "\"other\"} 1",
+          "tradesentry_fix_messages_total{session=\"other\",direction=\"to_client\",msg_type=\"3\"}"
+          " 1",
+          "tradesentry_fix_messages_total{session=\"other\",direction=\"to_client\",msg_type=\"A\"}"
+          " 1",
+          "tradesentry_fix_messages_total{session=\"other\",direction=\"to_client\",msg_type=\"9\"}"
+          " 1",
+          "tradesentry_fix_sessions_active 2",
+          "tradesentry_fix_sequence_gaps_total{session=\"CLI1->SRV1\"} 1",
+          "tradesentry_fix_sequence_gaps_total{session=\"other\"} 0",
+          "tradesentry_fix_rejects_total{session=\"CLI1->SRV1\",msg_type=\"j\"} 1",
+          "tradesentry_fix_rejects_total{session=\"other\",msg_type=\"3\"} 1",
+          "tradesentry_fix_rejects_total{session=\"other\",msg_type=\"9\"} 1",
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"5e-05\"} 1",
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.0001\"} "
+          "1",
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.00025\"} "
+          "1",
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.0005\"} "
+          "1",
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.001\"} 1",
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.0025\"} "
+          "1",
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.005\"} 1",
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.01\"} 1",
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.025\"} 1",
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.05\"} 1",
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.1\"} 1",
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.25\"} 1",
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"0.5\"} 1",
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"1\"} 1",
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"2.5\"} 1",
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"5\"} 1",
+          "tradesentry_fix_order_ack_latency_seconds_bucket{session=\"CLI1->SRV1\",le=\"inf\"} 1",
+          "tradesentry_fix_order_ack_latency_seconds_sum{session=\"CLI1->SRV1\"} 4e-05",
+          "tradesentry_fix_order_ack_latency_seconds_count{session=\"CLI1->SRV1\"} 1",
+          "tradesentry_fix_order_ack_latency_seconds_sum{session=\"other\"} 0",
+          "tradesentry_fix_order_ack_latency_seconds_count{session=\"other\"} 0",
+          "tradesentry_fix_connections_total 2",
+          "tradesentry_fix_connections_untracked_total 0",
+          "tradesentry_fix_malformed_messages_total 0",
+          "tradesentry_fix_garbage_bytes_total 0",
+          "tradesentry_fix_stream_gaps_total 0",
+          "tradesentry_fix_pending_orders_evicted_total 0",
+          "tradesentry_fix_sessions_over_cap_total 1",
+      }));
   // Logout and end: no longer active.
   up(a, "5", "", at_ms(7), 11);
   end(b, at_ms(8));
@@ -938,8 +970,8 @@ TEST_F(FixInspectorTest, MetricsMergeWorkersByNameAndFoldBeyondCap) {
   FixInspector w1(cfg, 64, 2, &sink);
   auto feed = [&](FixInspector& w, Conn& c, std::string_view type, Nanos ts) {
     const std::string m = msg(c, Dir::kToServer, type, type == "A" ? "98=0|108=30|" : "");
-    w.on_stream_data(c.flow, Dir::kToServer,
-                     {reinterpret_cast<const uint8_t*>(m.data()), m.size()}, ts);
+    w.on_stream_data(c.flow, Dir::kToServer, {reinterpret_cast<const uint8_t*>(m.data()), m.size()},
+                     ts);
   };
   Conn a0 = conn(0), a1 = conn(0), b1 = conn(1);
   b1.client = "CLI3";
@@ -950,9 +982,12 @@ TEST_F(FixInspectorTest, MetricsMergeWorkersByNameAndFoldBeyondCap) {
   const FixInspector* both[] = {&w0, &w1};
   const auto s = scrape(both, 1, "tradesentry_fix_messages_total");
   EXPECT_EQ(s, (std::vector<std::string>{
-                   "tradesentry_fix_messages_total{session=\"CLI1->SRV1\",direction=\"to_server\",msg_type=\"0\"} 1",
-                   "tradesentry_fix_messages_total{session=\"CLI1->SRV1\",direction=\"to_server\",msg_type=\"A\"} 2",
-                   "tradesentry_fix_messages_total{session=\"other\",direction=\"to_server\",msg_type=\"A\"} 1",
+                   "tradesentry_fix_messages_total{session=\"CLI1->SRV1\",direction=\"to_server\","
+                   "msg_type=\"0\"} 1",
+                   "tradesentry_fix_messages_total{session=\"CLI1->SRV1\",direction=\"to_server\","
+                   "msg_type=\"A\"} 2",
+                   "tradesentry_fix_messages_total{session=\"other\",direction=\"to_server\",msg_"
+                   "type=\"A\"} 1",
                }));
   EXPECT_EQ(scrape(both, 4, "tradesentry_fix_sequence_gaps_total"),
             (std::vector<std::string>{
@@ -1007,8 +1042,8 @@ TEST_F(FixInspectorTest, MaskedValuesNeverInAlertsOrMetrics) {
              0, 1),
        at_ms(1));
   up(c, "D", "1=ACCT12345|11=C2|40=1|", at_ms(2), 3);  // missing 55/54
-  ASSERT_EQ(sids(), (std::vector<uint32_t>{kFixBadChecksum, kFixBadChecksum,
-                                           kFixMissingRequiredTag, kFixBeforeLogon}));
+  ASSERT_EQ(sids(), (std::vector<uint32_t>{kFixBadChecksum, kFixBadChecksum, kFixMissingRequiredTag,
+                                           kFixBeforeLogon}));
   for (const sig::Alert& a : sink.alerts) {
     const std::string d = a.detail;
     EXPECT_EQ(d.find("ACCT12345"), std::string::npos) << d;
@@ -1034,8 +1069,8 @@ TEST_F(FixInspectorTest, NoAllocationPerMessage) {
   for (int i = 0; i < 200; ++i) {
     up_msgs.push_back(msg(c, Dir::kToServer, "D",
                           "11=N" + std::to_string(i) + "|55=600519|54=1|38=100|40=2|44=10|"));
-    down_msgs.push_back(msg(c, Dir::kToClient, "8",
-                            "37=X|17=E|150=0|39=0|54=1|11=N" + std::to_string(i) + "|"));
+    down_msgs.push_back(
+        msg(c, Dir::kToClient, "8", "37=X|17=E|150=0|39=0|54=1|11=N" + std::to_string(i) + "|"));
   }
   up_msgs.push_back(msg(c, Dir::kToServer, "D", "11=bad|", 999));  // alerts on the way too
   const uint64_t before = ts_test_allocations();

@@ -116,8 +116,8 @@ std::string read_text(const std::string& path) {
 }
 
 // summary.<section>.by_type (MsgType -> count) and the sum of summary.<section>.malformed.
-std::map<std::string, uint64_t> summary_by_type(const std::string& labels, const std::string& section,
-                                                uint64_t* malformed) {
+std::map<std::string, uint64_t> summary_by_type(const std::string& labels,
+                                                const std::string& section, uint64_t* malformed) {
   std::map<std::string, uint64_t> r;
   const std::size_t at = labels.find("\"" + section + "\"");
   if (at == std::string::npos) return r;
@@ -161,9 +161,9 @@ std::string ip_text(const IpAddr& a) {
 config::FixConfig corpus_fix_config() {
   config::FixConfig f;
   // network.authorized_sender_comp_ids of the dev corpus labels.
-  f.allowed_comp_ids = {"ALPHACAP7", "B0102",    "B0451",    "CEDARAM2", "DRAGONQ4",
-                        "FALCONHF9", "HARBORIM5", "IRONWOOD9", "JADEFUND6", "KESTREL2",
-                        "OMSGW1",    "ORCHIDAM9", "RISKDC9",  "SECFUTGW42", "SSEGW01"};
+  f.allowed_comp_ids = {"ALPHACAP7", "B0102",     "B0451",     "CEDARAM2",   "DRAGONQ4",
+                        "FALCONHF9", "HARBORIM5", "IRONWOOD9", "JADEFUND6",  "KESTREL2",
+                        "OMSGW1",    "ORCHIDAM9", "RISKDC9",   "SECFUTGW42", "SSEGW01"};
   return f;
 }
 
@@ -205,15 +205,31 @@ TEST(FixCorpus, MessagesAndAlertsMatchLabels) {
       // seq_gap_alert_min: counted, not alerted.
       {"fix_normal", 1, {{kFixPlaintextPassword, 4}}},
       {"step_normal", 1, {{kFixPlaintextPassword, 2}}},
-      {"fix_attacks", 1,
-       {{kFixBadChecksum, 1}, {kFixBadBodyLength, 1}, {kFixMissingRequiredTag, 1},
-        {kFixBadSeqNum, 1}, {kFixLogonBruteForce, 29}, {kFixUnauthorizedCompId, 8},
-        {kFixSeqGap, 1}, {kFixSeqTooLow, 1}, {kFixResendStorm, 1}, {kFixOrderFlood, 1},
+      {"fix_attacks",
+       1,
+       {{kFixBadChecksum, 1},
+        {kFixBadBodyLength, 1},
+        {kFixMissingRequiredTag, 1},
+        {kFixBadSeqNum, 1},
+        {kFixLogonBruteForce, 29},
+        {kFixUnauthorizedCompId, 8},
+        {kFixSeqGap, 1},
+        {kFixSeqTooLow, 1},
+        {kFixResendStorm, 1},
+        {kFixOrderFlood, 1},
         {kFixPlaintextPassword, 34}}},
-      {"mixed", 2,
-       {{kFixBadChecksum, 1}, {kFixBadBodyLength, 1}, {kFixMissingRequiredTag, 1},
-        {kFixBadSeqNum, 1}, {kFixLogonBruteForce, 29}, {kFixUnauthorizedCompId, 8},
-        {kFixSeqGap, 1}, {kFixSeqTooLow, 1}, {kFixResendStorm, 1}, {kFixOrderFlood, 1},
+      {"mixed",
+       2,
+       {{kFixBadChecksum, 1},
+        {kFixBadBodyLength, 1},
+        {kFixMissingRequiredTag, 1},
+        {kFixBadSeqNum, 1},
+        {kFixLogonBruteForce, 29},
+        {kFixUnauthorizedCompId, 8},
+        {kFixSeqGap, 1},
+        {kFixSeqTooLow, 1},
+        {kFixResendStorm, 1},
+        {kFixOrderFlood, 1},
         {kFixPlaintextPassword, 41}}},
   };
   for (const Case& c : cases) {
