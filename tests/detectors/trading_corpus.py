@@ -3,14 +3,17 @@
 sensor's FIX/STEP inspector and market-data feed tracker.
 
 For each capture: a sensor config built from the labels' `network` object only, one offline
-run, then
-  1. every trading-protocol label is detected by its gid:sid on the labelled flow and time;
-  2. the exact gid 9001/9002 alert set per file (clean captures: only the plaintext-password
-     findings, counted from the captured logons, and the labelled feed gaps);
-  3. FIX message counts per MsgType: sensor metrics = labels summary = Wireshark's FIX
-     dissector (tshark), STEP counts = labels = our own count from the TCP byte streams
-     (tshark has no STEP dissector), malformed = labels.
-Prints a table per file and every check; exit 0 pass, 1 fail.
+run with 2 workers (fix_attacks also with 1), then
+  1. every trading-protocol label is detected by its gid:sid on the labelled flow and time,
+     and info labels raise no FIX alert;
+  2. the exact gid 9001/9002 alert set per file, the unlabelled alerts each tied to the
+     messages that justify them (plaintext passwords, CompIDs outside the allowed list);
+  3. FIX message counts per MsgType: the labels' well-formed counts = our own framing of the
+     TCP byte streams; sensor metrics = Wireshark's FIX dissector (tshark) = labels plus the
+     malformed messages (both count every framed message); STEP counts: sensor = labels =
+     our framing (tshark has no STEP dissector); the sensor's malformed counter = the labels'
+     malformed plus the message missing a required tag.
+Prints every check and the tables; exit 0 pass, 1 fail.
 
 Run by trading_corpus_test.sh; needs Debian's /usr/bin/python3 (python3-yaml) and tshark.
 """
@@ -50,7 +53,9 @@ SID_PLAINTEXT_PASSWORD = 50
 # alert carries the packet time of the triggering message; nothing may fire before the
 # evidence). After: 1 s, because rate and window detections (flood, storm, brute force) may
 # be decided on the inspector's tick, which the worker runs at least once per second of
-# packet time, and a sequence anomaly is only known when the next message arrives.
+# packet time, and a sequence anomaly is only known when the next message arrives. (With
+# several workers a thresholded alert may name a later event of the same attack than the
+# threshold's first crossing, see check_file; it still lies inside the label's span.)
 TOL_BEFORE, TOL_AFTER = 0.001, 1.0
 
 FILES = ["fix_normal", "step_normal", "md_feed", "fix_attacks", "mixed"]
