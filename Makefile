@@ -6,7 +6,8 @@
 
 DEB_PACKAGES := build-essential cmake ninja-build pkg-config libpcap-dev libhyperscan-dev \
   libboost-dev prometheus-cpp-dev libyaml-cpp-dev libfmt-dev libcli11-dev libssl-dev libpcre2-dev \
-  libgtest-dev libgmock-dev libbenchmark-dev tcpreplay tshark iproute2 procps curl python3 prometheus
+  libgtest-dev libgmock-dev libbenchmark-dev libquickfix-dev tcpreplay tshark iproute2 procps curl \
+  python3 prometheus
 JOBS ?= $(shell nproc)
 SAMPLE := build/sample/trading_mix.pcap
 
