@@ -1,5 +1,5 @@
 // tsgen: deterministic trading-network traffic generator writing classic pcap.
-//   tsgen --seed N --out FILE.pcap [--packets N | --bytes N] [--profile mix|zoo]
+//   tsgen --seed N --out FILE.pcap [--packets N | --bytes N] [--profile mix|fix|zoo]
 //         [--start-ts EPOCH_SECONDS] [--ipv6-share 0.1]
 //   tsgen --seed N --profile attacks --out-dir DIR [--start-ts EPOCH_SECONDS]
 #include <cerrno>
@@ -19,7 +19,7 @@ namespace {
 void usage() {
   std::fprintf(stderr,
                "usage: tsgen --seed N --out FILE.pcap [--packets N | --bytes N]\n"
-               "             [--profile mix|zoo] [--start-ts EPOCH_SECONDS] [--ipv6-share F]\n"
+               "             [--profile mix|fix|zoo] [--start-ts EPOCH_SECONDS] [--ipv6-share F]\n"
                "       tsgen --seed N --profile attacks --out-dir DIR [--start-ts EPOCH_SECONDS]\n");
 }
 
@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
       ok = parse_u64(v, opt.max_bytes) && opt.max_bytes > 0;
     } else if (a == "--profile") {
       profile = v;
-      ok = profile == "mix" || profile == "zoo" || profile == "attacks";
+      ok = profile == "mix" || profile == "fix" || profile == "zoo" || profile == "attacks";
     } else if (a == "--start-ts") {
       ok = parse_u64(v, n) && n < 4000000000ull;
       opt.start_us = n * 1000000;
@@ -113,7 +113,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "tsgen: give --packets or --bytes, not both\n");
     return 2;
   }
-  if (profile == "mix" && !opt.max_packets && !opt.max_bytes) opt.max_packets = 100000;
+  if ((profile == "mix" || profile == "fix") && !opt.max_packets && !opt.max_bytes)
+    opt.max_packets = 100000;
 
   tsgen::PcapWriter w(out);
   if (!w.ok()) {
@@ -122,6 +123,8 @@ int main(int argc, char** argv) {
   }
   if (profile == "zoo") {
     tsgen::run_zoo(opt, w);
+  } else if (profile == "fix") {
+    tsgen::run_fix(opt, w);
   } else {
     tsgen::run_mix(opt, w);
   }

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <memory>
 #include <queue>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -42,12 +43,24 @@ constexpr uint16_t kFix44Port = 9876;
 constexpr uint16_t kFix42Port = 9878;
 constexpr uint16_t kStepPort = 9129;
 
+// How FIX sessions behave: the mix's, or the FIX-heavy profile's (busier, longer sessions,
+// more client hosts, more NewOrderSingles split across segments).
+struct FixTraffic {
+  int clients = 20;              // OMS client hosts 10.10.1.11.. (then 10.10.2.11.., ...)
+  double gap_min_ms = 20.0;      // per-session mean order gap, log-uniform in
+  double gap_span = 2000.0;      // [gap_min_ms, gap_min_ms * gap_span]
+  double quiet_share = 0.0;      // sessions idle enough for heartbeats (mean gap 5-60 s)
+  int64_t actions_min = 30, actions_max = 400;
+  double split_share = 0.08;     // NewOrderSingles written as two TCP segments
+};
+
 struct Ctx {
-  explicit Ctx(const GenOptions& o) : rng(o.seed), opt(o) {
+  Ctx(const GenOptions& o, const FixTraffic& ft) : rng(o.seed), opt(o), fix(ft) {
     fix44_gw = make_host(10, 10, 0, 10, kTradingVlan);
     fix42_gw = make_host(10, 10, 0, 11, kTradingVlan);
-    for (uint8_t i = 0; i < 20; ++i)
-      fix_clients.push_back(make_host(10, 10, 1, static_cast<uint8_t>(11 + i),
+    for (int i = 0; i < fix.clients; ++i)
+      fix_clients.push_back(make_host(10, 10, static_cast<uint8_t>(1 + i / 200),
+                                      static_cast<uint8_t>(11 + i % 200),
                                       i % 2 == 0 ? kTradingVlan : 0));
     step_gw = make_host(172, 16, 50, 20, 0);
     for (uint8_t i = 0; i < 4; ++i)
@@ -86,6 +99,7 @@ struct Ctx {
 
   Rng rng;
   GenOptions opt;
+  FixTraffic fix;
   Host fix44_gw, fix42_gw, step_gw, portal, ssh_srv, dns_srv;
   std::vector<Host> fix_clients, step_clients, md_src, tls_srv, users;
   std::array<uint16_t, 65536> next_port;
@@ -155,8 +169,12 @@ class FixSession : public Session {
     }
     conn_ = ctx.conn(&ob, *client, *server, port, ctx.pick_v6());
     // Order rate per session spans quiet (heartbeats show) to busy algos.
-    mean_gap_us_ = static_cast<double>(kMs) * std::exp(std::log(20.0) + r.unit() * std::log(2000.0));
-    actions_left_ = static_cast<int>(r.range(30, 400));
+    const FixTraffic& ft = ctx.fix;
+    mean_gap_us_ = static_cast<double>(kMs) *
+                   std::exp(std::log(ft.gap_min_ms) + r.unit() * std::log(ft.gap_span));
+    if (ft.quiet_share > 0 && r.chance(ft.quiet_share))
+      mean_gap_us_ = static_cast<double>(kSec) * (5.0 + 55.0 * r.unit());
+    actions_left_ = static_cast<int>(r.range(ft.actions_min, ft.actions_max));
     next_t_ = start;
     tag_ = static_cast<unsigned>(r.below(100000));
   }
@@ -412,7 +430,7 @@ class FixSession : public Session {
       fb_.add(544, "1");
     }
     fb_.finish(buf_);
-    size_t split = r.chance(0.08) ? 1 + r.below(buf_.size() - 1) : 0;
+    size_t split = r.chance(ctx_.fix.split_share) ? 1 + r.below(buf_.size() - 1) : 0;
     client_then_server(t, split);
     buf_.clear();
     uint64_t rt = pending_resp_t_;
@@ -1093,10 +1111,12 @@ struct SlotPlan {
   Kind kind;
   int count;
 };
-constexpr SlotPlan kPlan[] = {
+constexpr SlotPlan kMixPlan[] = {
     {Kind::kFix44, 8}, {Kind::kFix42, 4}, {Kind::kStep, 4}, {Kind::kMd, 3},
     {Kind::kHttp, 10}, {Kind::kDns, 3},   {Kind::kTls, 5},   {Kind::kSsh, 1},
 };
+// The FIX-heavy profile: order entry only, 96 sessions at once.
+constexpr SlotPlan kFixPlan[] = {{Kind::kFix44, 72}, {Kind::kFix42, 24}};
 
 std::unique_ptr<Session> make_session(Ctx& ctx, Kind k, int slot, int md_ch, uint64_t t) {
   switch (k) {
@@ -1113,10 +1133,9 @@ std::unique_ptr<Session> make_session(Ctx& ctx, Kind k, int slot, int md_ch, uin
   return nullptr;
 }
 
-}  // namespace
-
-void run_mix(const GenOptions& opt, PcapWriter& w) {
-  Ctx ctx(opt);
+void run_slots(const GenOptions& opt, const FixTraffic& ft, std::span<const SlotPlan> plan,
+               PcapWriter& w) {
+  Ctx ctx(opt, ft);
   struct Slot {
     Kind kind;
     int md_ch;
@@ -1124,7 +1143,7 @@ void run_mix(const GenOptions& opt, PcapWriter& w) {
   };
   std::vector<Slot> slots;
   int md = 0;
-  for (const SlotPlan& p : kPlan)
+  for (const SlotPlan& p : plan)
     for (int i = 0; i < p.count; ++i) slots.push_back({p.kind, p.kind == Kind::kMd ? md++ : 0, nullptr});
 
   using Item = std::pair<uint64_t, uint32_t>;  // (time, slot): ties go to the lower slot
@@ -1163,6 +1182,24 @@ void run_mix(const GenOptions& opt, PcapWriter& w) {
       prime(i, t);
     }
   }
+}
+
+}  // namespace
+
+void run_mix(const GenOptions& opt, PcapWriter& w) { run_slots(opt, FixTraffic{}, kMixPlan, w); }
+
+void run_fix(const GenOptions& opt, PcapWriter& w) {
+  FixTraffic ft;
+  ft.clients = 400;
+  // Busy algos, mean order gap 3 ms (about 150 NewOrderSingles/s, under the default
+  // fix.order-rate-limit of 300/s, so the capture is clean order flow) ... to 2 s.
+  ft.gap_min_ms = 3.0;
+  ft.gap_span = 667.0;
+  ft.quiet_share = 0.1;    // one session in ten is idle enough to heartbeat
+  ft.actions_min = 100;
+  ft.actions_max = 2000;
+  ft.split_share = 0.2;
+  run_slots(opt, ft, kFixPlan, w);
 }
 
 }  // namespace tsgen

@@ -21,4 +21,11 @@ struct GenOptions {
 // Streams the mix into `w` until the packet or byte limit is reached.
 void run_mix(const GenOptions& opt, PcapWriter& w);
 
+// The FIX-heavy profile: 96 concurrent FIX order-entry sessions (72 FIX 4.4, 24 FIX 4.2)
+// from 400 client hosts, the mix's session model with busier order flow (mean order gap
+// 3 ms to 2 s per session, under the sensor's default order-rate limit; one session in ten
+// idle enough to heartbeat), longer sessions and a fifth of NewOrderSingles split across
+// two segments. Nothing else on the wire.
+void run_fix(const GenOptions& opt, PcapWriter& w);
+
 }  // namespace tsgen

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tsgen: determinism, exact packet count, and protocol correctness as judged by tshark
-# (mix, zoo and the per-rule attacks captures).
+# (mix, fix, zoo and the per-rule attacks captures).
 # Env: TS_BUILD (build dir), TS_SOURCE_DIR. Exit 0 pass, 1 fail, 77 skip (no tshark).
 set -u
 BUILD=${TS_BUILD:-build}
@@ -62,6 +62,28 @@ for p in dns http tls ssh vlan ipv6 'udp && ip.dst == 239.0.0.0/8'; do
   c=$(TS -r "$TMP/a.pcap" -Y "$p" | wc -l)
   check "mix: $p present ($c frames)" test "$c" -gt 0
 done
+
+"$GEN" --seed 2 --profile fix --packets 50000 --out "$TMP/f.pcap" 2>/dev/null
+"$GEN" --seed 2 --profile fix --packets 50000 --out "$TMP/f2.pcap" 2>/dev/null
+check "fix is deterministic" cmp -s "$TMP/f.pcap" "$TMP/f2.pcap"
+check "fix: only FIX order entry (TCP to 9876/9878)" test \
+  "$(TS -r "$TMP/f.pcap" -Y '!(tcp.port == 9876 || tcp.port == 9878)' | wc -l)" = 0
+f=$(TS -r "$TMP/f.pcap" "${CK[@]}" "${fixd[@]}" -Y "$BAD || tcp.analysis.flags || _ws.expert.severity >= warning || fix.checksum_bad_expert" | wc -l)
+check "fix: no malformed, bad checksum (IP, TCP, FIX), TCP analysis flags or warnings ($f)" test "$f" = 0
+fields=$(TS -r "$TMP/f.pcap" "${fixd[@]}" -Y fix -T fields -e fix.MsgType -e tcp.reassembled.length)
+msgs=$(cut -f1 <<<"$fields" | tr ',' '\n' | sort -u | tr -d '\n')
+for t in 0 1 5 8 A D F G V W; do
+  check "fix: FIX MsgType $t present" bash -c "[[ '$msgs' == *$t* ]]"
+done
+split=$(cut -f2 <<<"$fields" | grep -c .)
+coalesced=$(cut -f1 <<<"$fields" | grep -c ,)
+check "fix: messages split across segments ($split) and several in one segment ($coalesced)" \
+  bash -c "[ $split -gt 100 ] && [ $coalesced -gt 100 ]"
+TS -r "$TMP/f.pcap" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' -T fields -e tcp.stream | sort -u >"$TMP/f.syn"
+TS -r "$TMP/f.pcap" "${fixd[@]}" -Y fix -T fields -e tcp.stream | sort -u >"$TMP/f.data"
+nosyn=$(comm -13 "$TMP/f.syn" "$TMP/f.data" | wc -l)
+check "fix: every connection carrying FIX opened with a handshake ($(wc -l <"$TMP/f.syn") SYN, $nosyn without)" \
+  test "$nosyn" = 0
 
 "$GEN" --seed 1 --profile zoo --out "$TMP/z.pcap" 2>/dev/null
 z=$(TS -r "$TMP/z.pcap" "${CK[@]}" -Y "$BAD || tcp.analysis.flags || _ws.expert.severity >= warning" | wc -l)
