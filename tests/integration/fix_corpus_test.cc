@@ -200,37 +200,23 @@ TEST(FixCorpus, MessagesAndAlertsMatchLabels) {
   // acceptor lets log on but which are not in network.authorized_sender_comp_ids either.
   // Brute-force candidates: the 27 labelled attempts and the 2 unauthorized Logons (also
   // answered by Logout); the output thread's threshold turns only the first into an alert.
+  // The attack scenarios' alerts; mixed holds them plus the clean captures' password Logons.
+  const SidCounts attacks = {{kFixBadChecksum, 1},        {kFixBadBodyLength, 1},
+                             {kFixMissingRequiredTag, 1}, {kFixBadSeqNum, 1},
+                             {kFixLogonBruteForce, 29},   {kFixUnauthorizedCompId, 8},
+                             {kFixSeqGap, 1},             {kFixSeqTooLow, 1},
+                             {kFixResendStorm, 1},        {kFixOrderFlood, 1}};
+  auto with_passwords = [](SidCounts c, int n) {
+    c[kFixPlaintextPassword] = n;
+    return c;
+  };
   const Case cases[] = {
       // fix_resend_recovery (info): the acceptor's MsgSeqNum jumps by 2, under
       // seq_gap_alert_min: counted, not alerted.
       {"fix_normal", 1, {{kFixPlaintextPassword, 4}}},
       {"step_normal", 1, {{kFixPlaintextPassword, 2}}},
-      {"fix_attacks",
-       1,
-       {{kFixBadChecksum, 1},
-        {kFixBadBodyLength, 1},
-        {kFixMissingRequiredTag, 1},
-        {kFixBadSeqNum, 1},
-        {kFixLogonBruteForce, 29},
-        {kFixUnauthorizedCompId, 8},
-        {kFixSeqGap, 1},
-        {kFixSeqTooLow, 1},
-        {kFixResendStorm, 1},
-        {kFixOrderFlood, 1},
-        {kFixPlaintextPassword, 34}}},
-      {"mixed",
-       2,
-       {{kFixBadChecksum, 1},
-        {kFixBadBodyLength, 1},
-        {kFixMissingRequiredTag, 1},
-        {kFixBadSeqNum, 1},
-        {kFixLogonBruteForce, 29},
-        {kFixUnauthorizedCompId, 8},
-        {kFixSeqGap, 1},
-        {kFixSeqTooLow, 1},
-        {kFixResendStorm, 1},
-        {kFixOrderFlood, 1},
-        {kFixPlaintextPassword, 41}}},
+      {"fix_attacks", 1, with_passwords(attacks, 34)},
+      {"mixed", 2, with_passwords(attacks, 41)},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.file);
