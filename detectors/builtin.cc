@@ -75,6 +75,19 @@ void set_builtin(sig::Alert& a, uint32_t gid, uint32_t sid) noexcept {
   a.severity = b ? b->severity : 3;
 }
 
+namespace {
+
+sig::ThresholdOpt by_src(sig::ThresholdOpt::Type type, uint32_t count, uint32_t seconds) {
+  sig::ThresholdOpt t;
+  t.type = type;
+  t.track = sig::ThresholdOpt::Track::kBySrc;
+  t.count = count;
+  t.seconds = seconds;
+  return t;
+}
+
+}  // namespace
+
 BuiltinRules::BuiltinRules(const config::SensorConfig& cfg) {
   rules_.reserve(std::size(kSignatures));
   for (const BuiltinSignature& s : kSignatures) {
@@ -85,33 +98,22 @@ BuiltinRules::BuiltinRules(const config::SensorConfig& cfg) {
     r.msg = s.msg;
     r.category = s.category;
     r.priority = s.severity;
-    if (s.gid == kGidFix && s.sid == kFixLogonBruteForce) {
-      // One candidate per failed Logon; an alert once a source reaches the count in the
-      // window, then at most one per window (Suricata's "threshold type both").
-      sig::ThresholdOpt t;
-      t.type = sig::ThresholdOpt::Type::kBoth;
-      t.track = sig::ThresholdOpt::Track::kBySrc;
-      t.count = static_cast<uint32_t>(cfg.fix.logon_failures);
-      t.seconds = static_cast<uint32_t>(std::max<Nanos>(1, cfg.fix.logon_window / kNanosPerSec));
-      r.threshold = t;
-    }
-    if (s.gid == kGidFix && s.sid == kFixPlaintextPassword) {
-      // A policy finding, not an attack: once per client per day is enough to act on.
-      sig::ThresholdOpt t;
-      t.type = sig::ThresholdOpt::Type::kLimit;
-      t.track = sig::ThresholdOpt::Track::kBySrc;
-      t.count = 1;
-      t.seconds = 86400;
-      r.threshold = t;
-    }
+    // One candidate per failed Logon; an alert once a source reaches the count in the
+    // window, then at most one per window (Suricata's "threshold type both").
+    if (s.gid == kGidFix && s.sid == kFixLogonBruteForce)
+      r.threshold = by_src(sig::ThresholdOpt::Type::kBoth,
+                           static_cast<uint32_t>(cfg.fix.logon_failures),
+                           static_cast<uint32_t>(std::max<Nanos>(1, cfg.fix.logon_window / kNanosPerSec)));
+    // A policy finding, not an attack: once per client per day is enough to act on.
+    if (s.gid == kGidFix && s.sid == kFixPlaintextPassword)
+      r.threshold = by_src(sig::ThresholdOpt::Type::kLimit, 1, 86400);
     rules_.push_back(std::move(r));
   }
 }
 
 const sig::Rule* BuiltinRules::find(uint32_t gid, uint32_t sid) const noexcept {
-  for (const sig::Rule& r : rules_)
-    if (r.gid == gid && r.sid == sid) return &r;
-  return nullptr;
+  const BuiltinSignature* s = find_builtin(gid, sid);
+  return s ? &rules_[static_cast<std::size_t>(s - kSignatures)] : nullptr;
 }
 
 }  // namespace ts::detectors

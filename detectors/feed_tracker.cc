@@ -370,6 +370,34 @@ const FeedStats& FeedTracker::stats(std::size_t feed) const noexcept {
   return impl_->feeds[feed].st;
 }
 
+namespace {
+
+// One counter of feed i, summed over the workers' trackers (metrics and stats read alike).
+uint64_t feed_sum(std::span<const FeedTracker* const> trackers, std::size_t i,
+                  uint64_t (*get)(const FeedStats&)) {
+  uint64_t sum = 0;
+  for (const FeedTracker* t : trackers)
+    if (t != nullptr && i < t->feeds()) sum += get(t->stats(i));
+  return sum;
+}
+
+}  // namespace
+
+void FeedTracker::add_stats(std::span<const FeedTracker* const> trackers,
+                            const std::vector<config::FeedConfig>& feeds,
+                            std::vector<std::pair<std::string, uint64_t>>& out) {
+  for (std::size_t i = 0; i < feeds.size(); ++i) {
+    const std::string base = "feed." + feeds[i].name + ".";
+    out.emplace_back(base + "packets",
+                     feed_sum(trackers, i, [](const FeedStats& s) { return s.packets.get(); }));
+    out.emplace_back(base + "gaps",
+                     feed_sum(trackers, i, [](const FeedStats& s) { return s.gaps.get(); }));
+    out.emplace_back(base + "lost_messages", feed_sum(trackers, i, [](const FeedStats& s) {
+                       return s.lost_messages.get();
+                     }));
+  }
+}
+
 void FeedTracker::collect_metrics(std::span<const FeedTracker* const> trackers,
                                   const std::vector<config::FeedConfig>& feeds,
                                   exporters::MetricsSink& sink) {
@@ -416,12 +444,8 @@ void FeedTracker::collect_metrics(std::span<const FeedTracker* const> trackers,
   };
   for (std::size_t i = 0; i < feeds.size(); ++i) {
     const L labels{{"feed", feeds[i].name}};
-    for (const CounterMetric& m : kCounters) {
-      uint64_t sum = 0;
-      for (const FeedTracker* t : trackers)
-        if (t != nullptr && i < t->feeds()) sum += m.get(t->stats(i));
-      sink.counter(m.name, m.help, labels, static_cast<double>(sum));
-    }
+    for (const CounterMetric& m : kCounters)
+      sink.counter(m.name, m.help, labels, static_cast<double>(feed_sum(trackers, i, m.get)));
     int64_t last_ns = 0, last_seq = 0;
     for (const FeedTracker* t : trackers) {
       if (t == nullptr || i >= t->feeds()) continue;

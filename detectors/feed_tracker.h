@@ -19,6 +19,8 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <utility>
+#include <string>
 #include <vector>
 
 #include "config/config.h"
@@ -71,6 +73,12 @@ class FeedTracker {
   static void collect_metrics(std::span<const FeedTracker* const> trackers,
                               const std::vector<config::FeedConfig>& feeds,
                               exporters::MetricsSink& sink);
+
+  // EVE stats counters (feed.<name>.packets, .gaps, .lost_messages), summed over workers,
+  // appended to `out`.
+  static void add_stats(std::span<const FeedTracker* const> trackers,
+                        const std::vector<config::FeedConfig>& feeds,
+                        std::vector<std::pair<std::string, uint64_t>>& out);
 
   struct Impl;
 

@@ -1327,7 +1327,7 @@ void FixInspector::collect_metrics(std::span<const FixInspector* const> inspecto
 }
 
 void FixInspector::add_stats(std::span<const FixInspector* const> inspectors,
-                             void (*add)(void* ctx, const char* name, uint64_t v), void* ctx) {
+                             std::vector<std::pair<std::string, uint64_t>>& out) {
   FixInspectorStats s;
   uint64_t alerts = 0, active = 0;
   for (const FixInspector* in : inspectors) {
@@ -1344,16 +1344,16 @@ void FixInspector::add_stats(std::span<const FixInspector* const> inspectors,
     alerts += m.alerts.get();
     active += static_cast<uint64_t>(std::max<int64_t>(0, m.active_sessions.get()));
   }
-  add(ctx, "fix.connections", s.connections.get());
-  add(ctx, "fix.connections_untracked", s.connections_untracked.get());
-  add(ctx, "fix.messages", s.messages.get());
-  add(ctx, "fix.malformed", s.malformed.get());
-  add(ctx, "fix.garbage_bytes", s.garbage_bytes.get());
-  add(ctx, "fix.stream_gaps", s.stream_gaps.get());
-  add(ctx, "fix.orders_evicted", s.orders_evicted.get());
-  add(ctx, "fix.sessions_over_cap", s.sessions_over_cap.get());
-  add(ctx, "fix.sessions_active", active);
-  add(ctx, "fix.alerts", alerts);
+  out.emplace_back("fix.connections", s.connections.get());
+  out.emplace_back("fix.connections_untracked", s.connections_untracked.get());
+  out.emplace_back("fix.messages", s.messages.get());
+  out.emplace_back("fix.malformed", s.malformed.get());
+  out.emplace_back("fix.garbage_bytes", s.garbage_bytes.get());
+  out.emplace_back("fix.stream_gaps", s.stream_gaps.get());
+  out.emplace_back("fix.orders_evicted", s.orders_evicted.get());
+  out.emplace_back("fix.sessions_over_cap", s.sessions_over_cap.get());
+  out.emplace_back("fix.sessions_active", active);
+  out.emplace_back("fix.alerts", alerts);
 }
 
 }  // namespace ts::detectors

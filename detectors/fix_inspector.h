@@ -24,6 +24,9 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <vector>
+#include <utility>
+#include <string>
 
 #include "config/config.h"
 #include "sensor/counter.h"
@@ -81,9 +84,9 @@ class FixInspector final : public StreamConsumer {
   static void collect_metrics(std::span<const FixInspector* const> inspectors,
                               std::size_t max_sessions, exporters::MetricsSink& sink);
 
-  // EVE stats counters (fix.*), summed over workers.
+  // EVE stats counters (fix.*), summed over workers, appended to `out`.
   static void add_stats(std::span<const FixInspector* const> inspectors,
-                        void (*add)(void* ctx, const char* name, uint64_t v), void* ctx);
+                        std::vector<std::pair<std::string, uint64_t>>& out);
 
   struct Impl;
 

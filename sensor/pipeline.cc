@@ -388,6 +388,9 @@ struct Pipeline::Impl {
   const sig::CompiledRules* threshold_rules = nullptr;
   // Built-in detections as rules (message, category, configured thresholds).
   std::unique_ptr<detectors::BuiltinRules> builtin_rules;
+  // The workers' FIX inspectors and feed trackers (fixed at open), for stats and metrics.
+  std::vector<const detectors::FixInspector*> fix_inspectors;
+  std::vector<const detectors::FeedTracker*> feed_trackers;
   std::array<Counter, 4> alerts_logged;  // by severity 1..4 (index = sev - 1)
   Counter alerts_suppressed;             // by threshold, suppress or rate_filter
   Counter output_loops;
@@ -643,9 +646,12 @@ bool Pipeline::open(std::string* error) {
     if (m.cfg.fix.enabled) {
       wk->fix = std::make_unique<detectors::FixInspector>(m.cfg.fix, capacity, nw, wk.get());
       wk->tcp.add_consumer(wk->fix.get());
+      m.fix_inspectors.push_back(wk->fix.get());
     }
-    if (!m.cfg.feeds.empty())
+    if (!m.cfg.feeds.empty()) {
       wk->feeds = std::make_unique<detectors::FeedTracker>(m.cfg.feeds, wk.get());
+      m.feed_trackers.push_back(wk->feeds.get());
+    }
     for (auto& f : m.factories) {
       wk->consumers.push_back(f(w));
       wk->tcp.add_consumer(wk->consumers.back().get());
@@ -836,31 +842,8 @@ std::vector<std::pair<std::string, uint64_t>> Pipeline::Impl::counters() const {
     add("detect.matches", matches);
     add("detect.stream_state_memcap_drops", memcap);
   }
-  {
-    std::vector<const detectors::FixInspector*> fx;
-    for (auto& w : workers)
-      if (w->fix) fx.push_back(w->fix.get());
-    if (!fx.empty())
-      detectors::FixInspector::add_stats(
-          fx,
-          [](void* ctx, const char* name, uint64_t v) {
-            static_cast<std::vector<std::pair<std::string, uint64_t>>*>(ctx)->emplace_back(name, v);
-          },
-          &out);
-    for (std::size_t f = 0; f < cfg.feeds.size(); ++f) {
-      uint64_t pk = 0, gaps = 0, lost = 0;
-      for (auto& w : workers) {
-        if (!w->feeds) continue;
-        pk += w->feeds->stats(f).packets.get();
-        gaps += w->feeds->stats(f).gaps.get();
-        lost += w->feeds->stats(f).lost_messages.get();
-      }
-      const std::string base = "feed." + cfg.feeds[f].name + ".";
-      out.emplace_back(base + "packets", pk);
-      out.emplace_back(base + "gaps", gaps);
-      out.emplace_back(base + "lost_messages", lost);
-    }
-  }
+  if (!fix_inspectors.empty()) detectors::FixInspector::add_stats(fix_inspectors, out);
+  if (!feed_trackers.empty()) detectors::FeedTracker::add_stats(feed_trackers, cfg.feeds, out);
   return out;
 }
 
@@ -962,16 +945,10 @@ void Pipeline::collect_metrics(exporters::MetricsSink& s) const {
               "TCP flow directions not stream-scanned because the stream state cap was reached",
               L{}, d(memcap));
   }
-  {
-    std::vector<const detectors::FixInspector*> fx;
-    std::vector<const detectors::FeedTracker*> fd;
-    for (auto& w : m.workers) {
-      if (w->fix) fx.push_back(w->fix.get());
-      if (w->feeds) fd.push_back(w->feeds.get());
-    }
-    if (!fx.empty()) detectors::FixInspector::collect_metrics(fx, m.cfg.fix.max_sessions, s);
-    if (!fd.empty()) detectors::FeedTracker::collect_metrics(fd, m.cfg.feeds, s);
-  }
+  if (!m.fix_inspectors.empty())
+    detectors::FixInspector::collect_metrics(m.fix_inspectors, m.cfg.fix.max_sessions, s);
+  if (!m.feed_trackers.empty())
+    detectors::FeedTracker::collect_metrics(m.feed_trackers, m.cfg.feeds, s);
   s.counter("tradesentry_flow_events_dropped_total",
             "EVE flow events lost because the output ring was full (live)", L{},
             d(m.worker_sum(&WorkerStats::flow_events_dropped)));

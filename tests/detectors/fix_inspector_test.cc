@@ -1007,12 +1007,9 @@ TEST_F(FixInspectorTest, AddStatsSumsWorkers) {
                        {reinterpret_cast<const uint8_t*>(m.data()), m.size()}, at_ms(2));
   const FixInspector* both[] = {insp.get(), &other};
   std::map<std::string, uint64_t> got;
-  FixInspector::add_stats(
-      both,
-      [](void* ctx, const char* name, uint64_t v) {
-        (*static_cast<std::map<std::string, uint64_t>*>(ctx))[name] = v;
-      },
-      &got);
+  std::vector<std::pair<std::string, uint64_t>> stats;
+  FixInspector::add_stats(both, stats);
+  got = {stats.begin(), stats.end()};
   EXPECT_EQ(got, (std::map<std::string, uint64_t>{{"fix.alerts", 1},
                                                   {"fix.connections", 2},
                                                   {"fix.connections_untracked", 0},

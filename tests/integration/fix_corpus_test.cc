@@ -96,12 +96,9 @@ FixRun run_fix(const std::string& pcap, const config::FixConfig& fix, int worker
       for (const auto& l : m.label)
         if (l.name == "msg_type") r.by_type[l.value] += static_cast<uint64_t>(m.counter.value);
   }
-  FixInspector::add_stats(
-      cin,
-      [](void* ctx, const char* name, uint64_t v) {
-        (*static_cast<std::map<std::string, uint64_t>*>(ctx))[name] = v;
-      },
-      &r.stats);
+  std::vector<std::pair<std::string, uint64_t>> stats;
+  FixInspector::add_stats(cin, stats);
+  r.stats = {stats.begin(), stats.end()};
   p.finish();
   r.alerts = sink.alerts;
   return r;
