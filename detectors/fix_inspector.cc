@@ -45,6 +45,7 @@
 #include "detectors/fix_framer.h"
 #include "exporters/metrics.h"
 #include "sensor/flow.h"
+#include "sensor/flow_hash.h"
 #include "sensor/zeroed_array.h"
 
 namespace ts::detectors {
@@ -110,15 +111,6 @@ uint64_t hash_bytes(std::string_view s, uint64_t h = 1469598103934665603ull) noe
     h *= 1099511628211ull;
   }
   return h;
-}
-
-uint64_t mix(uint64_t x) noexcept {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdull;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ull;
-  x ^= x >> 33;
-  return x;
 }
 
 // A positive decimal integer (FIX int fields); false on anything else or overflow.
@@ -346,7 +338,7 @@ class PendingOrders {
     uint32_t prev = kNil, next = kNil;
   };
   std::size_t home(const Key& k) const noexcept {
-    return mix(k.clordid ^ (uint64_t{k.conn} << 32 | k.gen_dir)) & mask_;
+    return mix64(k.clordid ^ (uint64_t{k.conn} << 32 | k.gen_dir)) & mask_;
   }
 
   std::vector<Entry> entries_;

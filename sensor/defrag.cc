@@ -4,6 +4,8 @@
 #include <bit>
 #include <cstring>
 
+#include "sensor/flow_hash.h"
+
 namespace ts {
 
 // A tracker: one datagram being rebuilt. Data bytes land at buffer + kHdrRoom at their
@@ -28,15 +30,6 @@ inline uint64_t load64(const uint8_t* p) noexcept {
   uint64_t v;
   std::memcpy(&v, p, 8);
   return v;
-}
-
-inline uint64_t mix64(uint64_t x) noexcept {  // murmur3 finaliser
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
 }
 
 uint16_t ipv4_header_checksum(const uint8_t* p, uint32_t n) noexcept {

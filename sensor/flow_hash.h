@@ -16,4 +16,15 @@ namespace ts {
 // Non-IP frames (ARP) hash their two addresses. A few multiplies; no allocation.
 uint32_t flow_hash(const PacketView& p) noexcept;
 
+// murmur3's 64-bit finaliser: every input bit affects every output bit. For the open-addressed
+// tables keyed by mixed fields (defragmenter, FIX pending orders).
+inline uint64_t mix64(uint64_t x) noexcept {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
 }  // namespace ts
